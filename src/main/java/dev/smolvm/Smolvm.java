@@ -1,0 +1,94 @@
+package dev.smolvm;
+
+import dev.smolvm.host.Doctor;
+import dev.smolvm.image.Images;
+import dev.smolvm.network.NetworkMode;
+import dev.smolvm.network.TapNetwork;
+import dev.smolvm.runtime.Accelerator;
+import dev.smolvm.runtime.Backend;
+import dev.smolvm.runtime.BackendKind;
+import dev.smolvm.runtime.UnsupportedBackend;
+import dev.smolvm.runtime.qemu.QemuBackend;
+import dev.smolvm.sandbox.Sandboxes;
+import dev.smolvm.store.Database;
+import dev.smolvm.store.SandboxStore;
+
+import java.util.Map;
+
+/**
+ * The Java API and the one core behind the CLI and the HTTP server:
+ * <pre>{@code
+ * try (Smolvm smolvm = Smolvm.open(System.getenv())) {
+ *     Sandbox sb = smolvm.sandboxes().create(CreateRequest.defaults(), Progress.SILENT);
+ *     smolvm.sandboxes().exec(sb.id(), new ExecRequest(List.of("uname -a"), ShellMode.LOGIN, 30), null, System.out, System.err);
+ *     smolvm.sandboxes().delete(sb.id(), true);
+ * }
+ * }</pre>
+ */
+public final class Smolvm implements AutoCloseable {
+    private final Home home;
+    private final Database database;
+    private final Accelerator accelerator;
+    private final Images images;
+    private final Sandboxes sandboxes;
+    private final Map<String, String> env;
+
+    private Smolvm(Home home, Map<String, String> env) {
+        this.home = home;
+        this.env = Map.copyOf(env);
+        this.database = Database.open(home.database());
+        this.accelerator = Accelerator.probe(env);
+        this.images = new Images(home.images());
+        Map<BackendKind, Backend> backends = Map.of(
+                BackendKind.QEMU, new QemuBackend(accelerator),
+                BackendKind.FIRECRACKER, new UnsupportedBackend(BackendKind.FIRECRACKER, "firecracker", accelerator),
+                BackendKind.LIBKRUN, new UnsupportedBackend(BackendKind.LIBKRUN, "libkrun", accelerator));
+        this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, networkMode(env));
+    }
+
+    /** Opens the smolvm home named by {@code SMOLVM_HOME} (default {@code ~/.smolvm}). */
+    public static Smolvm open(Map<String, String> env) {
+        return new Smolvm(Home.fromEnvironment(env), env);
+    }
+
+    /** TAP networking when this process may make TAP devices; {@code SMOLVM_NETWORK=user|tap} overrides. */
+    static NetworkMode networkMode(Map<String, String> env) {
+        String forced = env.get("SMOLVM_NETWORK");
+        if ("user".equals(forced)) {
+            return NetworkMode.USER;
+        }
+        if ("tap".equals(forced)) {
+            return NetworkMode.TAP;
+        }
+        return TapNetwork.supported() ? NetworkMode.TAP : NetworkMode.USER;
+    }
+
+    public Home home() {
+        return home;
+    }
+
+    public Sandboxes sandboxes() {
+        return sandboxes;
+    }
+
+    public Images images() {
+        return images;
+    }
+
+    public Accelerator accelerator() {
+        return accelerator;
+    }
+
+    public Doctor doctor() {
+        return new Doctor(home, images, accelerator, sandboxes.networkMode());
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    @Override
+    public void close() {
+        database.close();
+    }
+}

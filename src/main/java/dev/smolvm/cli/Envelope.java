@@ -1,0 +1,44 @@
+package dev.smolvm.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code --json} envelope: {@code {"command", "exit_code", "data"}}, plus {@code "error": {"code",
+ * "message"}} on failure. Pure.
+ */
+public final class Envelope {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Envelope() {
+    }
+
+    public static Map<String, Object> success(String command, int exitCode, Object data) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("command", command);
+        m.put("exit_code", exitCode);
+        m.put("data", data);
+        return m;
+    }
+
+    public static Map<String, Object> failure(String command, int exitCode, String code, String message) {
+        Map<String, Object> m = success(command, exitCode, null);
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code);
+        error.put("message", message);
+        m.put("error", error);
+        return m;
+    }
+
+    public static String render(Map<String, Object> envelope) {
+        try {
+            return JSON.writeValueAsString(envelope);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("envelope not serialisable", e);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.smolvm.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sandbox",
+        mixinStandardHelpOptions = true,
+        description = "Create, run commands in, and throw away microVM sandboxes.",
+        subcommands = {
+                SandboxCreateCommand.class,
+                SandboxListCommand.class,
+                SandboxInfoCommand.class,
+                SandboxStartCommand.class,
+                SandboxStopCommand.class,
+                SandboxDeleteCommand.class,
+                SandboxExecCommand.class,
+                SandboxSshCommand.class,
+        })
+final class SandboxCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(),
+                "missing subcommand: choose one of create, list, info, start, stop, delete, exec, ssh");
+    }
+}

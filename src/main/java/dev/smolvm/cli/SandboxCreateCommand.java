@@ -1,0 +1,54 @@
+package dev.smolvm.cli;
+
+import dev.smolvm.sandbox.CreateRequest;
+import dev.smolvm.sandbox.Sandbox;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+
+@Command(name = "create",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Create and boot a sandbox, and wait until it accepts commands.",
+                "The first create on a host installs what is missing and builds the guest image (shown as it goes)."},
+        footer = {"", "Examples:",
+                "  smolvm sandbox create --name demo",
+                "  smolvm sandbox create --memory 1024 --disk-size 4096 --json"})
+final class SandboxCreateCommand extends BaseCommand {
+    @Option(names = "--name", paramLabel = "NAME", description = "Sandbox name (default: its generated id, like vm-a1b2c3d4).")
+    String name;
+
+    @Option(names = "--os", paramLabel = "OS", description = "Guest OS: alpine, ubuntu, windows (default: the Debian image).")
+    String os;
+
+    @Option(names = "--image", paramLabel = "IMAGE", description = "Image name from 'smolvm image list', or an image directory.")
+    String image;
+
+    @Option(names = "--memory", paramLabel = "MiB", description = "Guest memory in MiB (default: 512).")
+    Integer memory;
+
+    @Option(names = "--disk-size", paramLabel = "MiB", description = "Guest disk size in MiB (default: 2048).")
+    Integer diskSize;
+
+    @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default: 1).")
+    Integer cpus;
+
+    @Option(names = "--backend", paramLabel = "BACKEND", description = "Runtime backend: qemu, firecracker, libkrun (default: qemu).")
+    String backend;
+
+    @Option(names = "--boot-timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "How long to wait for the guest to answer (default: ${DEFAULT-VALUE}).")
+    int bootTimeout;
+
+    @Override
+    int run() {
+        CreateRequest req = new CreateRequest(name, os, image, memory, diskSize, backend, cpus,
+                Duration.ofSeconds(bootTimeout));
+        Sandbox sb = ctx().smolvm().sandboxes().create(req, ctx().progress());
+        return emit(sb.toJson(), () -> {
+            ctx().out.println("Created sandbox '" + sb.name() + "' (" + sb.id() + "), running at " + sb.guestIp());
+            ctx().out.println("Run a command: smolvm sandbox exec " + sb.name() + " -- uname -a");
+        });
+    }
+}

@@ -1,0 +1,165 @@
+package dev.smolvm.guest;
+
+import dev.smolvm.SmolvmException;
+import dev.smolvm.host.Cmd;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs commands in a guest over OpenSSH. The first connection becomes a detached ControlMaster
+ * ({@code ControlPersist=yes}) that outlives this process, so later commands skip the handshake.
+ */
+public final class SshChannel {
+    private final SshTarget target;
+
+    public SshChannel(SshTarget target) {
+        this.target = target;
+    }
+
+    public SshTarget target() {
+        return target;
+    }
+
+    /**
+     * Waits until the guest accepts SSH and the ControlMaster is up. Fails early when {@code vmAlive}
+     * turns false (the VM died), with TIMEOUT when the deadline passes.
+     */
+    public void awaitReady(Duration timeout, BooleanSupplier vmAlive, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!vmAlive.getAsBoolean()) {
+                throw SmolvmException.internal(what + " stopped while booting");
+            }
+            if (portOpen(250)) {
+                var r = Cmd.of(command(List.of("true"))).withTimeout(Duration.ofSeconds(15)).run();
+                if (r.ok()) {
+                    return;
+                }
+            }
+            sleep(100);
+        }
+        throw new SmolvmException(dev.smolvm.ErrorCode.TIMEOUT, what + " did not answer over SSH within "
+                + timeout.toSeconds() + " s");
+    }
+
+    private boolean portOpen(int timeoutMillis) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(target.host(), target.port()), timeoutMillis);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The full ssh argv to run {@code remoteCommand} (already one shell string, or words). */
+    public List<String> command(List<String> remote) {
+        List<String> argv = new ArrayList<>(target.baseArgs());
+        argv.add("-T");
+        argv.add(target.host());
+        argv.add("--");
+        argv.addAll(remote);
+        return argv;
+    }
+
+    /**
+     * Runs {@code remoteCommand} in the guest, streaming its output; returns its exit status.
+     * {@code hardLimit} is a backstop beyond the guest-side timeout: past it the client is killed
+     * and {@link GuestCommand#TIMED_OUT} is returned.
+     */
+    public int exec(String remoteCommand, Duration hardLimit, InputStream stdin, OutputStream stdout,
+                    OutputStream stderr) {
+        ProcessBuilder pb = new ProcessBuilder(command(List.of(remoteCommand)));
+        if (stdin == null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        }
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw SmolvmException.unavailable("cannot run ssh (is openssh-client installed?): " + e.getMessage());
+        }
+        Thread in = stdin == null ? null : Thread.ofVirtual().start(() -> pump(stdin, p.getOutputStream(), true));
+        Thread out = Thread.ofVirtual().start(() -> pump(p.getInputStream(), stdout, false));
+        Thread err = Thread.ofVirtual().start(() -> pump(p.getErrorStream(), stderr, false));
+        try {
+            boolean done = p.waitFor(hardLimit.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                p.destroyForcibly();
+                p.waitFor();
+            }
+            out.join();
+            err.join();
+            if (in != null) {
+                in.interrupt();
+            }
+            return done ? p.exitValue() : GuestCommand.TIMED_OUT;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            return GuestCommand.TIMED_OUT;
+        }
+    }
+
+    /** Runs a short command and returns its result (for housekeeping like poweroff). */
+    public Cmd.Result run(String remoteCommand, Duration timeout) {
+        return Cmd.of(command(List.of(remoteCommand))).withTimeout(timeout).run();
+    }
+
+    public boolean masterAlive() {
+        return Files.exists(target.controlPath()) && Cmd.of("ssh", "-o", "ControlPath=" + target.controlPath(),
+                "-O", "check", target.host()).withTimeout(Duration.ofSeconds(5)).run().ok();
+    }
+
+    /** Ends the detached ControlMaster, if any. */
+    public void closeMaster() {
+        if (Files.exists(target.controlPath())) {
+            Cmd.of("ssh", "-o", "ControlPath=" + target.controlPath(), "-O", "exit", target.host())
+                    .withTimeout(Duration.ofSeconds(5)).run();
+            try {
+                Files.deleteIfExists(target.controlPath());
+            } catch (IOException ignored) {
+                // the master removes it itself
+            }
+        }
+    }
+
+    private static void pump(InputStream from, OutputStream to, boolean closeTarget) {
+        byte[] buf = new byte[16384];
+        try (from) {
+            int n;
+            while ((n = from.read(buf)) > 0) {
+                to.write(buf, 0, n);
+                to.flush();
+            }
+        } catch (IOException ignored) {
+            // the other side went away; the exit status tells the rest
+        } finally {
+            if (closeTarget) {
+                try {
+                    to.close();
+                } catch (IOException ignored) {
+                    // nothing to do
+                }
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

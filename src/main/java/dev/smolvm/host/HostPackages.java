@@ -1,0 +1,68 @@
+package dev.smolvm.host;
+
+import dev.smolvm.SmolvmException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The Debian packages smolvm runs, and installing the missing ones with apt-get. */
+public final class HostPackages {
+    /** Package, and why smolvm needs it. */
+    public record Need(String pkg, String why) {
+    }
+
+    public static final List<Need> NEEDED = List.of(
+            new Need("qemu-system-x86", "runs the guests"),
+            new Need("qemu-utils", "qemu-img makes each sandbox's copy-on-write disk"),
+            new Need("linux-image-cloud-amd64", "the guest kernel"),
+            new Need("busybox-static", "the guest's init and initramfs"),
+            new Need("mmdebstrap", "builds the guest root filesystem"),
+            new Need("e2fsprogs", "mkfs.ext4 makes the guest disk image"),
+            new Need("cpio", "packs the initramfs"),
+            new Need("kmod", "resolves kernel module dependencies"),
+            new Need("nftables", "sandbox NAT, isolation and port forwards"),
+            new Need("iproute2", "TAP devices"),
+            new Need("openssh-client", "the control channel to each guest"));
+
+    private HostPackages() {
+    }
+
+    public static boolean installed(String pkg) {
+        var r = Cmd.of("dpkg-query", "-W", "-f=${Status}", pkg).run();
+        return r.ok() && r.stdout().contains("install ok installed");
+    }
+
+    public static List<String> missing() {
+        List<String> out = new ArrayList<>();
+        for (Need n : NEEDED) {
+            if (!installed(n.pkg())) {
+                out.add(n.pkg());
+            }
+        }
+        return out;
+    }
+
+    /** Installs {@code packages} with apt-get (root only), reporting progress. */
+    public static void install(List<String> packages, Progress progress) {
+        if (packages.isEmpty()) {
+            return;
+        }
+        String command = "apt-get install -y --no-install-recommends " + String.join(" ", packages);
+        if (!"root".equals(System.getProperty("user.name")) || !Cmd.onPath("apt-get")) {
+            throw SmolvmException.unavailable("smolvm needs these host packages: " + String.join(", ", packages)
+                    + "; install them with 'sudo " + command + "'.");
+        }
+        progress.step("Installing host packages: " + String.join(" ", packages));
+        progress.step("  apt-get update");
+        Cmd.of("apt-get", "update", "-qq").withTimeout(Duration.ofMinutes(5)).run();
+        progress.step("  " + command);
+        List<String> argv = new ArrayList<>(List.of("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install",
+                "-y", "-qq", "--no-install-recommends"));
+        argv.addAll(packages);
+        var r = Cmd.of(argv).withTimeout(Duration.ofMinutes(15)).run();
+        if (!r.ok()) {
+            throw SmolvmException.unavailable("installing host packages failed; " + r.describeFailure());
+        }
+    }
+}

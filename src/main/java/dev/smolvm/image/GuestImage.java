@@ -1,0 +1,42 @@
+package dev.smolvm.image;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A built guest image: a directory with a kernel, an initramfs, an ext4 root and the guest's host key. */
+public record GuestImage(String name, Path dir) {
+
+    public Path kernel() {
+        return dir.resolve("vmlinuz");
+    }
+
+    public Path initrd() {
+        return dir.resolve("initramfs.img");
+    }
+
+    public Path rootfs() {
+        return dir.resolve("rootfs.ext4");
+    }
+
+    public Path hostKey() {
+        return dir.resolve("host_key.pub");
+    }
+
+    public Path metadata() {
+        return dir.resolve("image.json");
+    }
+
+    public boolean complete() {
+        return Files.isRegularFile(kernel()) && Files.isRegularFile(initrd()) && Files.isRegularFile(rootfs())
+                && Files.isRegularFile(hostKey());
+    }
+
+    /** The root filesystem's size in MiB: the smallest disk a sandbox of this image can have. */
+    public int rootfsMib() {
+        try {
+            return (int) (Files.size(rootfs()) / (1024 * 1024));
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+}

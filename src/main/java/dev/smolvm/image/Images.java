@@ -1,0 +1,204 @@
+package dev.smolvm.image;
+
+import dev.smolvm.ErrorCode;
+import dev.smolvm.SmolvmException;
+import dev.smolvm.host.Cmd;
+import dev.smolvm.host.FileLock;
+import dev.smolvm.host.Progress;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** The guest images under the images directory: list, build, remove, resolve. */
+public final class Images {
+    /** The image a sandbox gets when it names none. */
+    public static final String DEFAULT = "debian";
+    private static final String[] BUILD_FILES = {"build-debian.sh", "initramfs-init", "guest-boot", "inittab"};
+    private final Path root;
+
+    public Images(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public List<GuestImage> list() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            return dirs.filter(Files::isDirectory)
+                    .filter(d -> !d.getFileName().toString().contains("."))
+                    .map(d -> new GuestImage(d.getFileName().toString(), d))
+                    .filter(GuestImage::complete)
+                    .sorted(Comparator.comparing(GuestImage::name))
+                    .toList();
+        } catch (IOException e) {
+            throw SmolvmException.internal("cannot list " + root + ": " + e.getMessage());
+        }
+    }
+
+    public Optional<GuestImage> find(String name) {
+        GuestImage image = new GuestImage(name, root.resolve(name));
+        return image.complete() ? Optional.of(image) : Optional.empty();
+    }
+
+    /**
+     * The image for a sandbox: an explicit {@code --image} name or directory wins; otherwise the
+     * OS's image, built now (with progress) when it is the buildable default.
+     */
+    public GuestImage resolve(String imageRef, GuestOs os, Progress progress) {
+        if (imageRef != null) {
+            String ref = imageRef.startsWith("file://") ? imageRef.substring("file://".length()) : imageRef;
+            if (ref.contains("/")) {
+                GuestImage dirImage = new GuestImage(Path.of(ref).getFileName().toString(), Path.of(ref).toAbsolutePath());
+                if (!dirImage.complete()) {
+                    throw SmolvmException.notFound("image directory " + ref + " is not a smolvm image (it needs "
+                            + "vmlinuz, initramfs.img, rootfs.ext4 and host_key.pub).");
+                }
+                return dirImage;
+            }
+            return find(ref).orElseThrow(() -> SmolvmException.notFound("no image named '" + ref
+                    + "'; see 'smolvm image list', or build it with 'smolvm image build'."));
+        }
+        String name = os.wireName();
+        Optional<GuestImage> existing = find(name);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        if (!os.buildable()) {
+            throw SmolvmException.unavailable("no " + name + " image is available and this host cannot build one: "
+                    + os.whyNotBuildable() + "; omit --os to use the default Debian image.");
+        }
+        return build(os, false, progress);
+    }
+
+    /** Builds the image for {@code os} (only Debian can be built here). */
+    public GuestImage build(GuestOs os, boolean force, Progress progress) {
+        if (!os.buildable()) {
+            throw SmolvmException.unavailable("cannot build a " + os.wireName() + " image: " + os.whyNotBuildable() + ".");
+        }
+        checkBuildTools();
+        String name = os.wireName();
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw SmolvmException.internal("cannot create " + root + ": " + e.getMessage());
+        }
+        try (FileLock ignored = FileLock.acquire(root.resolve(".build-" + name + ".lock"))) {
+            Optional<GuestImage> existing = find(name);
+            if (existing.isPresent() && !force) {
+                return existing.get(); // another process built it while we waited
+            }
+            Path target = root.resolve(name);
+            if (Files.exists(target)) {
+                deleteTree(target);
+            }
+            progress.step("Building the " + name + " guest image in " + target + " (about a minute, once)");
+            Path scripts = Files.createTempDirectory("smolvm-image-");
+            try {
+                for (String file : BUILD_FILES) {
+                    try (InputStream in = Images.class.getResourceAsStream(file)) {
+                        Files.copy(in, scripts.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    scripts.resolve(file).toFile().setExecutable(true);
+                }
+                runBuild(scripts.resolve("build-debian.sh"), target, progress);
+            } finally {
+                deleteTree(scripts);
+            }
+            return find(name).orElseThrow(() -> SmolvmException.internal("the image build finished but "
+                    + target + " is incomplete"));
+        } catch (IOException e) {
+            throw SmolvmException.internal("image build failed: " + e.getMessage());
+        }
+    }
+
+    private void runBuild(Path script, Path target, Progress progress) throws IOException {
+        Process p = new ProcessBuilder("bash", script.toString(), target.toString())
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
+        Deque<String> tail = new ArrayDeque<>();
+        try (var reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("==> ")) {
+                    progress.step("  " + line.substring(4));
+                }
+                tail.addLast(line);
+                if (tail.size() > 15) {
+                    tail.removeFirst();
+                }
+            }
+        }
+        try {
+            if (p.waitFor() != 0) {
+                throw SmolvmException.internal("the guest image build failed; its last output was:\n  "
+                        + String.join("\n  ", tail));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw SmolvmException.internal("image build interrupted");
+        }
+    }
+
+    private static void checkBuildTools() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            throw SmolvmException.unavailable("building a guest image needs root (mmdebstrap and mkfs.ext4 make "
+                    + "a root-owned tree); run 'sudo smolvm image build' once.");
+        }
+        List<String> missing = new ArrayList<>();
+        for (String tool : List.of("mmdebstrap", "mkfs.ext4", "cpio", "modprobe", "ssh-keygen")) {
+            if (!Cmd.onPath(tool)) {
+                missing.add(tool);
+            }
+        }
+        try (Stream<Path> boot = Files.list(Path.of("/boot"))) {
+            if (boot.noneMatch(p -> p.getFileName().toString().matches("vmlinuz-.*-cloud-amd64"))) {
+                missing.add("a cloud kernel in /boot (linux-image-cloud-amd64)");
+            }
+        } catch (IOException e) {
+            missing.add("/boot");
+        }
+        if (!missing.isEmpty()) {
+            throw SmolvmException.unavailable("cannot build the guest image: missing " + String.join(", ", missing)
+                    + "; run 'smolvm setup' to install them.");
+        }
+    }
+
+    public void remove(String name) {
+        Path dir = root.resolve(name);
+        if (name.contains("/") || name.startsWith(".") || !Files.isDirectory(dir)) {
+            throw SmolvmException.notFound("no image named '" + name + "'; see 'smolvm image list'.");
+        }
+        deleteTree(dir);
+    }
+
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new SmolvmException(ErrorCode.INTERNAL, "cannot delete " + dir + ": " + e.getMessage());
+        }
+    }
+}

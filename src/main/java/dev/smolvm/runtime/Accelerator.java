@@ -1,0 +1,58 @@
+package dev.smolvm.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Decides between KVM and TCG. {@code /dev/kvm} existing is not enough: a host whose KVM is
+ * paravirtual-only ({@code kvm_pvm}) opens the device but cannot run an ordinary guest kernel.
+ * {@code SMOLVM_ACCEL=kvm|tcg} overrides the probe.
+ */
+public record Accelerator(String name, String reason) {
+
+    public static Accelerator probe(Map<String, String> env) {
+        String forced = env.get("SMOLVM_ACCEL");
+        if ("kvm".equals(forced) || "tcg".equals(forced)) {
+            return new Accelerator(forced, "forced by SMOLVM_ACCEL=" + forced);
+        }
+        return probeKvm(Path.of("/dev/kvm"), Path.of("/sys/module"), Path.of("/proc/cpuinfo"));
+    }
+
+    /** The probe itself, over paths so a unit test can point it at a fake sysfs. */
+    static Accelerator probeKvm(Path devKvm, Path sysModule, Path cpuinfo) {
+        if (!Files.exists(devKvm)) {
+            return tcg("/dev/kvm does not exist (no hardware virtualisation exposed to this host)");
+        }
+        if (!Files.isReadable(devKvm) || !Files.isWritable(devKvm)) {
+            return tcg("/dev/kvm exists but this user cannot open it (add yourself to the 'kvm' group)");
+        }
+        if (Files.isDirectory(sysModule.resolve("kvm_pvm"))) {
+            return tcg("/dev/kvm is provided by kvm_pvm, which only runs PVM-built guest kernels");
+        }
+        boolean vendorModule = Files.isDirectory(sysModule.resolve("kvm_intel"))
+                || Files.isDirectory(sysModule.resolve("kvm_amd"));
+        if (!vendorModule) {
+            return tcg("neither kvm_intel nor kvm_amd is loaded");
+        }
+        try {
+            String flags = Files.readString(cpuinfo);
+            if (!flags.contains(" vmx") && !flags.contains(" svm")) {
+                return tcg("the CPU does not advertise vmx or svm");
+            }
+        } catch (IOException e) {
+            return tcg("cannot read " + cpuinfo);
+        }
+        return new Accelerator("kvm", "/dev/kvm is usable (" + (Files.isDirectory(sysModule.resolve("kvm_intel"))
+                ? "kvm_intel" : "kvm_amd") + ")");
+    }
+
+    private static Accelerator tcg(String why) {
+        return new Accelerator("tcg", why + "; guests run under QEMU TCG (software emulation, slower)");
+    }
+
+    public boolean isKvm() {
+        return "kvm".equals(name);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.smolvm.runtime;
+
+import dev.smolvm.network.NetworkMode;
+
+import java.nio.file.Path;
+
+/**
+ * Everything a backend needs to boot one guest. {@code tap} and {@code mac} are set in TAP mode,
+ * {@code sshHostPort} in user mode.
+ */
+public record VmSpec(
+        String id,
+        Path dir,
+        Path kernel,
+        Path initrd,
+        Path baseDisk,
+        String kernelCmdline,
+        int memoryMib,
+        int cpus,
+        int diskMib,
+        NetworkMode networkMode,
+        String tap,
+        String mac,
+        Integer sshHostPort) {
+
+    public Path overlayDisk() {
+        return dir.resolve("disk.qcow2");
+    }
+
+    public Path consoleLog() {
+        return dir.resolve("console.log");
+    }
+
+    public Path qmpSocket() {
+        return dir.resolve("qmp.sock");
+    }
+
+    public Path pidFile() {
+        return dir.resolve("vm.pid");
+    }
+}

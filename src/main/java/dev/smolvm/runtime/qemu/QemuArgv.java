@@ -1,0 +1,51 @@
+package dev.smolvm.runtime.qemu;
+
+import dev.smolvm.network.NetworkMode;
+import dev.smolvm.runtime.VmSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The QEMU command line for a {@link VmSpec}. Pure. */
+public final class QemuArgv {
+    private QemuArgv() {
+    }
+
+    public static List<String> build(String binary, String accel, VmSpec spec) {
+        List<String> a = new ArrayList<>();
+        a.add(binary);
+        a.addAll(List.of("-name", "smolvm-" + spec.id() + ",process=smolvm-" + spec.id()));
+        a.addAll(List.of("-machine", "pc", "-accel", accel));
+        if ("kvm".equals(accel)) {
+            a.addAll(List.of("-cpu", "host"));
+        }
+        a.addAll(List.of("-m", spec.memoryMib() + "M", "-smp", String.valueOf(spec.cpus())));
+        a.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
+        a.addAll(List.of("-daemonize", "-pidfile", spec.pidFile().toString()));
+        a.addAll(List.of("-serial", "file:" + spec.consoleLog()));
+        a.addAll(List.of("-qmp", "unix:" + spec.qmpSocket() + ",server=on,wait=off"));
+        a.addAll(List.of("-kernel", spec.kernel().toString(), "-initrd", spec.initrd().toString()));
+        a.addAll(List.of("-append", spec.kernelCmdline()));
+        a.addAll(List.of("-drive", "file=" + spec.overlayDisk() + ",if=none,id=root,format=qcow2,discard=unmap",
+                "-device", "virtio-blk-pci,drive=root"));
+        if (spec.networkMode() == NetworkMode.TAP) {
+            a.addAll(List.of("-netdev", "tap,id=net0,ifname=" + spec.tap() + ",script=no,downscript=no",
+                    "-device", "virtio-net-pci,netdev=net0,mac=" + spec.mac()));
+        } else {
+            a.addAll(List.of("-netdev", "user,id=net0,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:"
+                            + spec.sshHostPort() + "-:22",
+                    "-device", "virtio-net-pci,netdev=net0"));
+        }
+        a.addAll(List.of("-device", "virtio-rng-pci"));
+        return a;
+    }
+
+    /** The kernel command line: console, root disk, and the guest's network and key (read by its init). */
+    public static String kernelCmdline(String guestCidr, String gateway, String dns, String hostname,
+                                       String authorizedKeyBase64) {
+        return String.join(" ", List.of(
+                "console=ttyS0", "root=/dev/vda", "rw", "quiet", "panic=-1", "random.trust_cpu=on",
+                "smolvm.ip=" + guestCidr, "smolvm.gw=" + gateway, "smolvm.dns=" + dns,
+                "smolvm.hostname=" + hostname, "smolvm.authkey=" + authorizedKeyBase64));
+    }
+}

@@ -1,0 +1,116 @@
+package dev.smolvm.runtime.qemu;
+
+import dev.smolvm.SmolvmException;
+import dev.smolvm.host.Cmd;
+import dev.smolvm.runtime.Accelerator;
+import dev.smolvm.runtime.Backend;
+import dev.smolvm.runtime.BackendKind;
+import dev.smolvm.runtime.VmSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Runs guests with {@code qemu-system-x86_64}, daemonized, with a QMP socket and a serial log. */
+public final class QemuBackend implements Backend {
+    public static final String BINARY = "qemu-system-x86_64";
+    private final Accelerator accelerator;
+
+    public QemuBackend(Accelerator accelerator) {
+        this.accelerator = accelerator;
+    }
+
+    @Override
+    public BackendKind kind() {
+        return BackendKind.QEMU;
+    }
+
+    @Override
+    public String accelerator() {
+        return accelerator.name();
+    }
+
+    @Override
+    public void ensureAvailable() {
+        if (!Cmd.onPath(BINARY) || !Cmd.onPath("qemu-img")) {
+            throw SmolvmException.unavailable("QEMU is not installed (" + BINARY + " and qemu-img are needed); "
+                    + "run 'smolvm setup' to install it.");
+        }
+    }
+
+    @Override
+    public long boot(VmSpec spec) {
+        try {
+            Files.createDirectories(spec.dir());
+            if (!Files.exists(spec.overlayDisk())) {
+                Cmd.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", spec.baseDisk().toString(),
+                        spec.overlayDisk().toString(), spec.diskMib() + "M").check();
+            }
+            Files.deleteIfExists(spec.pidFile());
+            Files.deleteIfExists(spec.qmpSocket());
+            Files.deleteIfExists(spec.consoleLog());
+        } catch (IOException e) {
+            throw SmolvmException.internal("cannot prepare " + spec.dir() + ": " + e.getMessage());
+        }
+        var r = Cmd.of(QemuArgv.build(BINARY, accelerator.name(), spec)).withTimeout(Duration.ofSeconds(30)).run();
+        if (!r.ok()) {
+            throw SmolvmException.internal("QEMU failed to start: " + r.stderr().strip());
+        }
+        try {
+            return Long.parseLong(Files.readString(spec.pidFile()).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw SmolvmException.internal("QEMU started but wrote no pid file at " + spec.pidFile());
+        }
+    }
+
+    @Override
+    public boolean isAlive(long pid, String sandboxId) {
+        try {
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline"));
+            String s = new String(cmdline, java.nio.charset.StandardCharsets.UTF_8);
+            if (!s.contains("smolvm-" + sandboxId)) {
+                return false;
+            }
+            // A zombie still has a cmdline only briefly, but be exact: state Z is not alive.
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close < 0 || stat.length() <= close + 2 || stat.charAt(close + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void kill(long pid, String sandboxId, VmSpec spec, Duration timeout) {
+        if (!isAlive(pid, sandboxId)) {
+            return;
+        }
+        Qmp.send(spec.qmpSocket(), "quit");
+        if (waitGone(pid, sandboxId, timeout)) {
+            return;
+        }
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        waitGone(pid, sandboxId, Duration.ofSeconds(5));
+    }
+
+    /** Waits for the VM process to end; true when it did within {@code timeout}. */
+    public boolean waitGone(long pid, String sandboxId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isAlive(pid, sandboxId)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            sleep(50);
+        }
+        return true;
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

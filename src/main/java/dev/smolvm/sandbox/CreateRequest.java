@@ -1,0 +1,49 @@
+package dev.smolvm.sandbox;
+
+import dev.smolvm.SmolvmException;
+
+import java.time.Duration;
+
+/**
+ * What to create. Every field may be null for "the default"; {@link #validated()} checks ranges
+ * for every door alike.
+ */
+public record CreateRequest(String name, String os, String image, Integer memoryMib, Integer diskMib,
+                            String backend, Integer cpus, Duration bootTimeout) {
+    public static final int DEFAULT_MEMORY_MIB = 512;
+    public static final int MIN_MEMORY_MIB = 128;
+    public static final int MAX_MEMORY_MIB = 256 * 1024;
+    public static final int MAX_DISK_MIB = 1024 * 1024;
+    public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(120);
+
+    public static CreateRequest defaults() {
+        return new CreateRequest(null, null, null, null, null, null, null, null);
+    }
+
+    public CreateRequest withName(String newName) {
+        return new CreateRequest(newName, os, image, memoryMib, diskMib, backend, cpus, bootTimeout);
+    }
+
+    public CreateRequest validated() {
+        if (name != null) {
+            SandboxNames.validate(name);
+        }
+        if (memoryMib != null && (memoryMib < MIN_MEMORY_MIB || memoryMib > MAX_MEMORY_MIB)) {
+            throw SmolvmException.invalid("memory must be between " + MIN_MEMORY_MIB + " and " + MAX_MEMORY_MIB
+                    + " MiB, got " + memoryMib + ".");
+        }
+        if (diskMib != null && (diskMib < 1 || diskMib > MAX_DISK_MIB)) {
+            throw SmolvmException.invalid("disk size must be between 1 and " + MAX_DISK_MIB + " MiB, got " + diskMib + ".");
+        }
+        if (cpus != null && (cpus < 1 || cpus > 64)) {
+            throw SmolvmException.invalid("cpus must be between 1 and 64, got " + cpus + ".");
+        }
+        if (bootTimeout != null && (bootTimeout.isNegative() || bootTimeout.isZero())) {
+            throw SmolvmException.invalid("boot timeout must be a positive number of seconds.");
+        }
+        if (image != null && image.isBlank()) {
+            throw SmolvmException.invalid("image must not be empty.");
+        }
+        return this;
+    }
+}

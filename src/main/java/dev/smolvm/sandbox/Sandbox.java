@@ -1,0 +1,67 @@
+package dev.smolvm.sandbox;
+
+import dev.smolvm.store.SandboxRecord;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What a caller sees of a sandbox. Immutable. */
+public record Sandbox(
+        String id,
+        String name,
+        SandboxStatus status,
+        String os,
+        String image,
+        String backend,
+        String accel,
+        int memoryMib,
+        int diskMib,
+        int cpus,
+        String networkMode,
+        String guestIp,
+        String hostIp,
+        String tap,
+        Integer sshPort,
+        Long pid,
+        Instant createdAt,
+        Instant startedAt,
+        String lastError) {
+
+    static Sandbox of(SandboxRecord r) {
+        return new Sandbox(r.id(), r.name(), SandboxStatus.fromWire(r.status()), r.os(), r.image(), r.backend(),
+                r.accel(), r.memoryMib(), r.diskMib(), r.cpus(), r.netMode(), r.guestIp(), r.hostIp(), r.tap(),
+                r.sshPort(), r.pid(), r.createdAt(), r.startedAt(), r.lastError());
+    }
+
+    public boolean running() {
+        return status == SandboxStatus.RUNNING;
+    }
+
+    /** The JSON shape both doors use (snake_case, sizes in MiB as in the HTTP API). */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("name", name);
+        m.put("status", status.wireName());
+        m.put("os", os);
+        m.put("image", image);
+        m.put("backend", backend);
+        m.put("accel", accel);
+        m.put("memory", memoryMib);
+        m.put("disk_size", diskMib);
+        m.put("cpus", cpus);
+        Map<String, Object> net = new LinkedHashMap<>();
+        net.put("mode", networkMode);
+        net.put("guest_ip", guestIp);
+        net.put("host_ip", hostIp);
+        net.put("tap", tap);
+        net.put("ssh_port", sshPort);
+        m.put("network", net);
+        m.put("pid", pid);
+        m.put("created_at", createdAt == null ? null : createdAt.toString());
+        m.put("started_at", startedAt == null ? null : startedAt.toString());
+        m.put("last_error", lastError);
+        return m;
+    }
+}

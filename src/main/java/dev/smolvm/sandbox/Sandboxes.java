@@ -1,0 +1,468 @@
+package dev.smolvm.sandbox;
+
+import dev.smolvm.ErrorCode;
+import dev.smolvm.Home;
+import dev.smolvm.SmolvmException;
+import dev.smolvm.guest.GuestCommand;
+import dev.smolvm.guest.SshChannel;
+import dev.smolvm.guest.SshKeys;
+import dev.smolvm.guest.SshTarget;
+import dev.smolvm.host.FileLock;
+import dev.smolvm.host.HostPackages;
+import dev.smolvm.host.Progress;
+import dev.smolvm.image.GuestImage;
+import dev.smolvm.image.GuestOs;
+import dev.smolvm.image.Images;
+import dev.smolvm.network.Lease;
+import dev.smolvm.network.NetworkMode;
+import dev.smolvm.network.TapNetwork;
+import dev.smolvm.runtime.Backend;
+import dev.smolvm.runtime.BackendKind;
+import dev.smolvm.runtime.VmSpec;
+import dev.smolvm.runtime.qemu.QemuArgv;
+import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The sandbox core: create, list, start, stop, delete and exec. Every read reconciles the stored
+ * state with the host (a VM whose process is gone is not shown as running).
+ */
+public final class Sandboxes {
+    /** Something that holds resources of a sandbox (port forwards) and must let go when its VM ends. */
+    public interface ReleaseHook {
+        void released(Sandbox sandbox, boolean deleted);
+    }
+
+    private static final Duration STALE_BOOT = Duration.ofMinutes(15);
+    private final Home home;
+    private final SandboxStore store;
+    private final Images images;
+    private final Map<BackendKind, Backend> backends;
+    private final NetworkMode networkMode;
+    private final TapNetwork tapNetwork = new TapNetwork();
+    private final List<ReleaseHook> releaseHooks = new CopyOnWriteArrayList<>();
+
+    public Sandboxes(Home home, SandboxStore store, Images images, Map<BackendKind, Backend> backends,
+                     NetworkMode networkMode) {
+        this.home = home;
+        this.store = store;
+        this.images = images;
+        this.backends = Map.copyOf(backends);
+        this.networkMode = networkMode;
+    }
+
+    public void onRelease(ReleaseHook hook) {
+        releaseHooks.add(hook);
+    }
+
+    public NetworkMode networkMode() {
+        return networkMode;
+    }
+
+    // ---- reads ------------------------------------------------------------------------------
+
+    public List<Sandbox> list() {
+        return store.all().stream().map(this::reconcile).map(Sandbox::of).toList();
+    }
+
+    public Sandbox get(String ref) {
+        return Sandbox.of(reconcile(find(ref)));
+    }
+
+    private SandboxRecord find(String ref) {
+        if (ref == null || ref.isBlank()) {
+            throw SmolvmException.invalid("no sandbox name or id given.");
+        }
+        return store.find(ref).orElseThrow(() -> SmolvmException.notFound("no sandbox named '" + ref
+                + "'; see 'smolvm sandbox list --all'."));
+    }
+
+    /** Makes the record agree with the host: a VM that is gone is marked error and its resources freed. */
+    private SandboxRecord reconcile(SandboxRecord r) {
+        SandboxStatus status = SandboxStatus.fromWire(r.status());
+        if (!status.hasVm()) {
+            return r;
+        }
+        if (r.pid() == null) {
+            boolean stale = Duration.between(r.startedAt() != null ? r.startedAt() : r.createdAt(), Instant.now())
+                    .compareTo(STALE_BOOT) > 0;
+            if (!stale) {
+                return r; // another process is booting it right now
+            }
+        } else if (backend(r).isAlive(r.pid(), r.id())) {
+            return r;
+        }
+        String why = r.pid() == null ? "boot never finished (the creating process went away)"
+                : "the VM process (pid " + r.pid() + ") exited unexpectedly";
+        releaseRuntime(r, false);
+        SandboxRecord failed = clearRuntime(r).withStatus(SandboxStatus.ERROR.wireName(), why);
+        store.update(failed);
+        return failed;
+    }
+
+    // ---- lifecycle --------------------------------------------------------------------------
+
+    public Sandbox create(CreateRequest request, Progress progress) {
+        CreateRequest req = request.validated();
+        BackendKind kind = req.backend() == null ? BackendKind.QEMU : BackendKind.parse(req.backend());
+        GuestOs os = req.os() == null ? GuestOs.DEBIAN : GuestOs.parse(req.os());
+        Backend backend = backends.get(kind);
+        if (req.name() != null && store.find(req.name()).isPresent()) {
+            throw SmolvmException.conflict("a sandbox named '" + req.name() + "' already exists; pick another "
+                    + "name or delete it with 'smolvm sandbox delete " + req.name() + "'.");
+        }
+        ensureHostReady(backend, progress);
+        GuestImage image = images.resolve(req.image(), os, progress);
+        int diskMib = req.diskMib() == null ? Math.max(2048, image.rootfsMib()) : req.diskMib();
+        if (diskMib < image.rootfsMib()) {
+            throw SmolvmException.invalid("disk size " + diskMib + " MiB is smaller than the image's root "
+                    + "filesystem (" + image.rootfsMib() + " MiB); use at least " + image.rootfsMib() + ".");
+        }
+        String id = SandboxNames.newId();
+        String name = req.name() == null ? id : req.name();
+        SandboxRecord r = new SandboxRecord(id, name, SandboxStatus.CREATING.wireName(),
+                req.image() == null ? os.wireName() : "custom", req.image() == null ? image.name() : image.dir().toString(),
+                kind.wireName(), backend.accelerator(),
+                req.memoryMib() == null ? CreateRequest.DEFAULT_MEMORY_MIB : req.memoryMib(), diskMib,
+                req.cpus() == null ? 1 : req.cpus(), networkMode.wireName(), null, null, null, null, null, null,
+                Instant.now(), null, null);
+        if (!store.insertIfNameFree(r)) {
+            throw SmolvmException.conflict("a sandbox named '" + name + "' already exists; pick another name.");
+        }
+        try {
+            return Sandbox.of(boot(r, image, bootTimeout(req), progress));
+        } catch (RuntimeException e) {
+            // A sandbox that never came up is not kept half-made: everything it took is given back.
+            discard(r.id());
+            throw e;
+        }
+    }
+
+    public Sandbox start(String ref, Duration bootTimeout, Progress progress) {
+        SandboxRecord r = reconcile(find(ref));
+        try (FileLock ignored = lock(r.id())) {
+            r = reconcile(find(r.id()));
+            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            if (status.hasVm()) {
+                if (status == SandboxStatus.RUNNING) {
+                    return Sandbox.of(r);
+                }
+                throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName() + " already.");
+            }
+            Backend backend = backend(r);
+            ensureHostReady(backend, progress);
+            GuestImage image = resolveImage(r);
+            SandboxRecord starting = r.withStatus(SandboxStatus.STARTING.wireName(), null);
+            store.update(starting);
+            try {
+                return Sandbox.of(boot(starting, image, bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT
+                        : bootTimeout, progress));
+            } catch (RuntimeException e) {
+                SandboxRecord failed = clearRuntime(find(r.id())).withStatus(SandboxStatus.ERROR.wireName(), e.getMessage());
+                store.update(failed);
+                throw e;
+            }
+        }
+    }
+
+    public Sandbox stop(String ref, Duration timeout) {
+        SandboxRecord r = reconcile(find(ref));
+        try (FileLock ignored = lock(r.id())) {
+            r = reconcile(find(r.id()));
+            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            if (status.hasVm()) {
+                shutDown(r, timeout);
+            }
+            releaseRuntime(r, false);
+            SandboxRecord stopped = clearRuntime(r).withStatus(SandboxStatus.STOPPED.wireName(),
+                    status == SandboxStatus.ERROR ? r.lastError() : null);
+            store.update(stopped);
+            return Sandbox.of(stopped);
+        }
+    }
+
+    /** Deletes the sandbox and everything it holds. A running one needs {@code force}. */
+    public Sandbox delete(String ref, boolean force) {
+        SandboxRecord r = reconcile(find(ref));
+        try (FileLock ignored = lock(r.id())) {
+            r = reconcile(find(r.id()));
+            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            if (status.hasVm()) {
+                if (!force) {
+                    throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName()
+                            + "; stop it first or pass --force.");
+                }
+                if (r.pid() != null) {
+                    backend(r).kill(r.pid(), r.id(), specFor(r), Duration.ofSeconds(5));
+                }
+            }
+            releaseRuntime(r, true);
+            discard(r.id());
+            return Sandbox.of(clearRuntime(r)); // as it was just before it went away
+        } finally {
+            try {
+                Files.deleteIfExists(lockFile(r.id()));
+            } catch (IOException ignored) {
+                // a stale lock file is harmless
+            }
+        }
+    }
+
+    // ---- exec -------------------------------------------------------------------------------
+
+    public ExecResult exec(String ref, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        SandboxRecord r = requireRunning(ref);
+        SshChannel channel = channel(r);
+        String remote = GuestCommand.remote(req.words(), req.shell(), req.timeoutSeconds());
+        long started = System.nanoTime();
+        int code = channel.exec(remote, Duration.ofSeconds(req.timeoutSeconds() + 10), stdin, stdout, stderr);
+        if (code == 255 && !channel.masterAlive()) {
+            SandboxRecord now = reconcile(find(r.id()));
+            if (!SandboxStatus.fromWire(now.status()).hasVm()) {
+                throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' stopped while the "
+                        + "command ran (" + now.lastError() + ").");
+            }
+            throw SmolvmException.unavailable("could not reach sandbox '" + r.name() + "' over SSH at "
+                    + r.guestIp() + "; see 'smolvm sandbox info " + r.name() + "'.");
+        }
+        long elapsedMs = Duration.ofNanos(System.nanoTime() - started).toMillis();
+        boolean timedOut = code == GuestCommand.TIMED_OUT && elapsedMs >= req.timeoutSeconds() * 1000 - 500;
+        return new ExecResult(code, timedOut);
+    }
+
+    /** How to reach a running sandbox over SSH, as {@code user} with {@code key} (defaults when null). */
+    public SshTarget sshTarget(String ref, String user, Path key) {
+        SandboxRecord r = requireRunning(ref);
+        SshTarget t = target(r);
+        return t.as(user == null ? "root" : user, key == null ? home.defaultSshKey() : key);
+    }
+
+    public SandboxRecord requireRunning(String ref) {
+        SandboxRecord r = reconcile(find(ref));
+        SandboxStatus status = SandboxStatus.fromWire(r.status());
+        if (status != SandboxStatus.RUNNING) {
+            throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' is not running (status: "
+                    + status.wireName() + "); start it with 'smolvm sandbox start " + r.name() + "'.");
+        }
+        return r;
+    }
+
+    // ---- internals --------------------------------------------------------------------------
+
+    private void ensureHostReady(Backend backend, Progress progress) {
+        if (backend.kind() == BackendKind.QEMU) {
+            List<String> missing = HostPackages.missing();
+            if (!missing.isEmpty()) {
+                HostPackages.install(missing, progress);
+            }
+        }
+        backend.ensureAvailable();
+    }
+
+    private Duration bootTimeout(CreateRequest req) {
+        return req.bootTimeout() == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : req.bootTimeout();
+    }
+
+    private SandboxRecord boot(SandboxRecord r, GuestImage image, Duration bootTimeout, Progress progress) {
+        Backend backend = backend(r);
+        String publicKey = SshKeys.ensure(home.defaultSshKey());
+        Path dir = home.sandboxDir(r.id());
+        try {
+            Files.createDirectories(dir);
+            String hostKey = Files.readString(image.hostKey()).strip();
+            Files.writeString(dir.resolve("known_hosts"), SshTarget.HOST_KEY_ALIAS + " " + hostKey + "\n");
+        } catch (IOException e) {
+            throw SmolvmException.internal("cannot prepare " + dir + ": " + e.getMessage());
+        }
+        String tap = null;
+        String mac = null;
+        String guestIp;
+        String hostIp;
+        String gateway;
+        Integer sshPort = null;
+        String cidr;
+        if (networkMode == NetworkMode.TAP) {
+            Set<Integer> hostUsed = tapNetwork.indexesInUseOnHost();
+            int index = store.leaseFor(r.id(), Lease.MAX_INDEX, i -> !hostUsed.contains(i));
+            if (index < 0) {
+                throw SmolvmException.unavailable("no free sandbox network left in " + Lease.POOL
+                        + "; delete sandboxes you no longer need.");
+            }
+            Lease lease = new Lease(index);
+            r = r.withLease(index);
+            tapNetwork.up(lease);
+            tap = lease.tapName();
+            mac = lease.mac();
+            guestIp = lease.guestIp();
+            hostIp = lease.hostIp();
+            gateway = hostIp;
+            cidr = guestIp + "/" + Lease.PREFIX;
+        } else {
+            sshPort = freeLoopbackPort();
+            guestIp = "10.0.2.15";
+            hostIp = "10.0.2.2";
+            gateway = hostIp;
+            cidr = guestIp + "/24";
+        }
+        String cmdline = QemuArgv.kernelCmdline(cidr, gateway, networkMode == NetworkMode.TAP ? "1.1.1.1" : "10.0.2.3",
+                SandboxNames.hostname(r.name()),
+                Base64.getEncoder().encodeToString((publicKey + "\n").getBytes(StandardCharsets.UTF_8)));
+        VmSpec spec = new VmSpec(r.id(), dir, image.kernel(), image.initrd(), image.rootfs(), cmdline, r.memoryMib(),
+                r.cpus(), r.diskMib(), networkMode, tap, mac, sshPort);
+        progress.step("Booting sandbox '" + r.name() + "' (" + r.backend() + ", " + backend.accelerator() + ", "
+                + r.memoryMib() + " MiB)");
+        long pid;
+        try {
+            pid = backend.boot(spec);
+        } catch (RuntimeException e) {
+            tapNetwork.down(tap);
+            throw e;
+        }
+        SandboxRecord booting = r.withRuntime(backend.accelerator(), networkMode.wireName(), tap, guestIp, hostIp,
+                sshPort, pid, Instant.now());
+        store.update(booting);
+        SshChannel channel = channel(booting);
+        try {
+            channel.awaitReady(bootTimeout, () -> backend.isAlive(pid, booting.id()), "sandbox '" + r.name() + "'");
+        } catch (RuntimeException e) {
+            Path kept = keepConsoleLog(spec);
+            backend.kill(pid, r.id(), spec, Duration.ofSeconds(5));
+            channel.closeMaster();
+            tapNetwork.down(tap);
+            throw new SmolvmException(e instanceof SmolvmException se ? se.code() : ErrorCode.INTERNAL,
+                    e.getMessage() + "; the guest console log is at " + kept + ".");
+        }
+        SandboxRecord running = booting.withStatus(SandboxStatus.RUNNING.wireName(), null);
+        store.update(running);
+        progress.step("Sandbox '" + r.name() + "' is running at " + guestIp
+                + (sshPort != null ? " (ssh via 127.0.0.1:" + sshPort + ")" : ""));
+        return running;
+    }
+
+    private Path keepConsoleLog(VmSpec spec) {
+        Path kept = home.logs().resolve(spec.id() + "-console.log");
+        try {
+            Files.createDirectories(home.logs());
+            if (Files.exists(spec.consoleLog())) {
+                Files.copy(spec.consoleLog(), kept, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException ignored) {
+            return spec.consoleLog();
+        }
+        return kept;
+    }
+
+    /** Graceful power-off through the guest, then QMP quit, then SIGKILL. */
+    private void shutDown(SandboxRecord r, Duration timeout) {
+        if (r.pid() == null) {
+            return;
+        }
+        Backend backend = backend(r);
+        if (backend instanceof dev.smolvm.runtime.qemu.QemuBackend qemu && backend.isAlive(r.pid(), r.id())) {
+            channel(r).run("(/usr/lib/smolvm/busybox poweroff || poweroff) >/dev/null 2>&1 &", Duration.ofSeconds(5));
+            if (qemu.waitGone(r.pid(), r.id(), timeout)) {
+                return;
+            }
+        }
+        backend.kill(r.pid(), r.id(), specFor(r), Duration.ofSeconds(5));
+    }
+
+    /** Lets go of everything a VM held while it ran: SSH master, TAP device, port forwards. */
+    private void releaseRuntime(SandboxRecord r, boolean deleting) {
+        if (r.netMode() != null && r.guestIp() != null) {
+            channel(r).closeMaster();
+        }
+        if (r.tap() != null) {
+            tapNetwork.down(r.tap());
+        }
+        for (ReleaseHook hook : releaseHooks) {
+            hook.released(Sandbox.of(r), deleting);
+        }
+    }
+
+    private static SandboxRecord clearRuntime(SandboxRecord r) {
+        return r.withRuntime(r.accel(), r.netMode(), null, r.guestIp(), r.hostIp(), null, null, r.startedAt());
+    }
+
+    private void discard(String id) {
+        SandboxRecord r = store.find(id).orElse(null);
+        if (r != null && r.pid() != null) {
+            backend(r).kill(r.pid(), r.id(), specFor(r), Duration.ofSeconds(5));
+        }
+        if (r != null && r.tap() != null) {
+            tapNetwork.down(r.tap());
+        }
+        Images.deleteTree(home.sandboxDir(id));
+        store.delete(id);
+    }
+
+    private GuestImage resolveImage(SandboxRecord r) {
+        if ("custom".equals(r.os())) {
+            return images.resolve(r.image(), GuestOs.DEBIAN, Progress.SILENT);
+        }
+        return images.resolve(null, GuestOs.parse(r.os()), Progress.SILENT);
+    }
+
+    private Backend backend(SandboxRecord r) {
+        return backends.get(BackendKind.parse(r.backend()));
+    }
+
+    private SshTarget target(SandboxRecord r) {
+        Path dir = home.sandboxDir(r.id());
+        boolean user = NetworkMode.fromWire(r.netMode()) == NetworkMode.USER;
+        return new SshTarget(user ? "127.0.0.1" : r.guestIp(), user && r.sshPort() != null ? r.sshPort() : 22,
+                "root", home.defaultSshKey(), dir.resolve("known_hosts"), dir.resolve("ssh.ctl"));
+    }
+
+    private SshChannel channel(SandboxRecord r) {
+        return new SshChannel(target(r));
+    }
+
+    private VmSpec specFor(SandboxRecord r) {
+        Path dir = home.sandboxDir(r.id());
+        return new VmSpec(r.id(), dir, null, null, null, "", r.memoryMib(), r.cpus(), r.diskMib(),
+                NetworkMode.fromWire(r.netMode()), r.tap(), null, r.sshPort());
+    }
+
+    private Path lockFile(String id) {
+        return home.root().resolve("locks").resolve(id + ".lock");
+    }
+
+    private FileLock lock(String id) {
+        return FileLock.acquire(lockFile(id));
+    }
+
+    private static int freeLoopbackPort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw SmolvmException.internal("no free loopback port for SSH: " + e.getMessage());
+        }
+    }
+
+    /** Names of all sandboxes, for {@code delete --all}. */
+    public List<String> allIds() {
+        List<String> ids = new ArrayList<>();
+        for (SandboxRecord r : store.all()) {
+            ids.add(r.id());
+        }
+        return ids;
+    }
+}
