@@ -1,0 +1,129 @@
+package dev.smolvm.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Wrong input ends in one clear sentence, the right exit code, no stack trace, no state. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputE2ETest {
+    private Cli cli;
+
+    @BeforeAll
+    void home() {
+        cli = Cli.withFreshHome();
+    }
+
+    @AfterAll
+    void cleanUp() {
+        cli.close();
+    }
+
+    private static void assertNoStackTrace(Cli.Result r) {
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(r.out()).doesNotContain("Exception");
+    }
+
+    @Test
+    void unknownSandbox() {
+        for (String[] args : new String[][] {{"sandbox", "info", "nope"}, {"sandbox", "exec", "nope", "--", "true"},
+                {"sandbox", "stop", "nope"}, {"sandbox", "start", "nope"}, {"sandbox", "delete", "nope"}}) {
+            var r = cli.run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
+            assertThat(r.err()).isEqualTo("smolvm: no sandbox named 'nope'; see 'smolvm sandbox list --all'.\n");
+            assertNoStackTrace(r);
+        }
+        var json = cli.run("sandbox", "info", "nope", "--json");
+        assertThat(json.json().get("error").get("code").asText()).isEqualTo("not_found");
+        assertThat(json.json().get("exit_code").asInt()).isEqualTo(1);
+        assertThat(json.json().get("command").asText()).isEqualTo("sandbox info");
+    }
+
+    @Test
+    void invalidName() {
+        var r = cli.run("sandbox", "create", "--name", "bad name!");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("smolvm: invalid sandbox name 'bad name!': use 1-63 letters");
+        assertNoStackTrace(r);
+        assertThat(cli.run("sandbox", "list", "--all", "--json").json().get("data")).isEmpty();
+    }
+
+    @Test
+    void nonNumericMemoryIsAUsageError() {
+        var r = cli.run("sandbox", "create", "--memory", "abc");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Invalid value for option '--memory': 'abc' is not an int");
+        assertThat(r.err()).contains("Try 'smolvm sandbox create --help' for usage.");
+        assertNoStackTrace(r);
+        var json = cli.run("sandbox", "create", "--memory", "abc", "--json");
+        assertThat(json.code()).isEqualTo(2);
+        assertThat(json.json().get("error").get("code").asText()).isEqualTo("usage");
+    }
+
+    @Test
+    void outOfRangeMemoryIsAnError() {
+        var r = cli.run("sandbox", "create", "--memory", "16");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("smolvm: memory must be between 128 and 262144 MiB, got 16.\n");
+    }
+
+    @Test
+    void missingArguments() {
+        var exec = cli.run("sandbox", "exec");
+        assertThat(exec.code()).isEqualTo(2);
+        assertThat(exec.err()).contains("Missing required parameter");
+        var noCmd = cli.run("sandbox", "exec", "x");
+        assertThat(noCmd.code()).isEqualTo(2);
+        var bare = cli.run("sandbox");
+        assertThat(bare.code()).isEqualTo(2);
+        assertThat(bare.err()).contains("missing subcommand: choose one of create, list");
+        var unknown = cli.run("sandbox", "explode");
+        assertThat(unknown.code()).isEqualTo(2);
+        var delete = cli.run("sandbox", "delete");
+        assertThat(delete.code()).isEqualTo(2);
+        assertThat(delete.err()).contains("name the sandboxes to delete, or pass --all");
+        assertNoStackTrace(exec);
+    }
+
+    @Test
+    void backendsThatCannotRunHereSaySo() {
+        for (String backend : new String[] {"firecracker", "libkrun"}) {
+            var r = cli.run("sandbox", "create", "--backend", backend);
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).startsWith("smolvm: the " + backend + " backend needs ").contains("use --backend qemu.");
+            assertNoStackTrace(r);
+        }
+        var unknown = cli.run("sandbox", "create", "--backend", "vmware");
+        assertThat(unknown.err()).isEqualTo("smolvm: unknown backend 'vmware': choose one of qemu, firecracker, libkrun.\n");
+        assertThat(cli.run("sandbox", "list", "--all", "--json").json().get("data")).isEmpty();
+    }
+
+    @Test
+    void guestOsesThatCannotBeBuiltHereSaySo() {
+        var r = cli.run("sandbox", "create", "--os", "ubuntu");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("smolvm: no ubuntu image is available and this host cannot build one: ")
+                .contains("Ubuntu archive");
+        var json = cli.run("sandbox", "create", "--os", "windows", "--json");
+        assertThat(json.json().get("error").get("code").asText()).isEqualTo("unavailable");
+        var build = cli.run("image", "build", "--os", "alpine");
+        assertThat(build.code()).isEqualTo(1);
+        assertThat(build.err()).contains("cannot build a alpine image");
+        assertThat(cli.run("sandbox", "list", "--all", "--json").json().get("data")).isEmpty();
+    }
+
+    @Test
+    void exitCodesHoldForARealProcess() {
+        var usage = cli.runProcess("sandbox", "create", "--memory", "abc");
+        assertThat(usage.code()).isEqualTo(2);
+        var missing = cli.runProcess("sandbox", "info", "ghost");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).isEqualTo("smolvm: no sandbox named 'ghost'; see 'smolvm sandbox list --all'.\n");
+        var help = cli.runProcess("sandbox", "exec", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("--timeout", "--shell");
+    }
+}

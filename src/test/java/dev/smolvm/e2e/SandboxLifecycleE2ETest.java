@@ -1,0 +1,187 @@
+package dev.smolvm.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One real guest through its whole life: create → exec → stop → start → exec → delete. The
+ * steps share the sandbox (a TCG boot costs seconds), so they run in order.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SandboxLifecycleE2ETest {
+    private Cli cli;
+    private String id;
+    private String tap;
+
+    @BeforeAll
+    void home() {
+        cli = Cli.withFreshHome();
+    }
+
+    @AfterAll
+    void cleanUp() {
+        cli.close();
+    }
+
+    @Test
+    @Order(1)
+    void createBootsARealGuestAndReportsItInTheEnvelope() {
+        var r = cli.run("sandbox", "create", "--name", "life", "--memory", "384", "--json");
+        assertThat(r.code()).as(r.toString()).isZero();
+        JsonNode env = r.json();
+        assertThat(env.get("command").asText()).isEqualTo("sandbox create");
+        assertThat(env.get("exit_code").asInt()).isZero();
+        JsonNode data = env.get("data");
+        assertThat(data.get("name").asText()).isEqualTo("life");
+        assertThat(data.get("id").asText()).matches("vm-[0-9a-f]{8}");
+        assertThat(data.get("status").asText()).isEqualTo("running");
+        assertThat(data.get("memory").asInt()).isEqualTo(384);
+        assertThat(data.get("backend").asText()).isEqualTo("qemu");
+        id = data.get("id").asText();
+        tap = data.get("network").get("tap").asText();
+        assertThat(Host.linkExists(tap)).as("TAP device %s exists", tap).isTrue();
+        assertThat(Host.processAlive(data.get("pid").asLong())).isTrue();
+        assertThat(r.out()).as("progress never goes into --json output").doesNotContain("Booting");
+    }
+
+    @Test
+    @Order(2)
+    void listAndInfoShowTheRunningSandboxByNameOrId() {
+        var list = cli.run("sandbox", "list", "--json");
+        assertThat(list.code()).isZero();
+        assertThat(list.json().get("data")).hasSize(1);
+        assertThat(list.json().get("data").get(0).get("id").asText()).isEqualTo(id);
+        var table = cli.run("sandbox", "list");
+        assertThat(table.out()).contains("life", id, "running", "┏");
+        var info = cli.run("sandbox", "info", id);
+        assertThat(info.out()).contains("Name:       life", "Status:     running");
+    }
+
+    @Test
+    @Order(3)
+    void execPassesStdoutStderrAndTheExitCodeThrough() {
+        var r = cli.run("sandbox", "exec", "life", "--", "echo to-out; echo to-err >&2; exit 7");
+        assertThat(r.code()).isEqualTo(7);
+        assertThat(r.out()).isEqualTo("to-out\n");
+        assertThat(r.err()).isEqualTo("to-err\n");
+    }
+
+    @Test
+    @Order(4)
+    void execRunsRealGuestSoftware() {
+        var r = cli.run("sandbox", "exec", "life", "--", "python3 -c 'import platform; print(platform.system())'; uname -r");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).startsWith("Linux\n").contains("cloud-amd64");
+    }
+
+    @Test
+    @Order(5)
+    void rawShellPassesWordsWithoutInterpretingThem() {
+        var raw = cli.run("sandbox", "exec", "life", "--shell", "raw", "--", "printf", "%s|", "$HOME", "a b");
+        assertThat(raw.out()).isEqualTo("$HOME|a b|");
+        var login = cli.run("sandbox", "exec", "life", "--", "printf '%s|' $HOME");
+        assertThat(login.out()).isEqualTo("/root|");
+    }
+
+    @Test
+    @Order(6)
+    void execJsonCapturesOutputAndCarriesTheGuestExitCode() {
+        var r = cli.run("sandbox", "exec", "life", "--json", "--", "echo hi; echo oops >&2; exit 5");
+        assertThat(r.code()).isEqualTo(5);
+        JsonNode env = r.json();
+        assertThat(env.get("command").asText()).isEqualTo("sandbox exec");
+        assertThat(env.get("exit_code").asInt()).isEqualTo(5);
+        assertThat(env.get("data").get("stdout").asText()).isEqualTo("hi\n");
+        assertThat(env.get("data").get("stderr").asText()).isEqualTo("oops\n");
+    }
+
+    @Test
+    @Order(7)
+    void execTimeoutKillsTheCommandInTheGuest() {
+        long t0 = System.nanoTime();
+        var r = cli.run("sandbox", "exec", "life", "--timeout", "2", "--", "sleep 30; echo never");
+        long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+        assertThat(r.code()).isEqualTo(124);
+        assertThat(r.out()).doesNotContain("never");
+        assertThat(r.err()).contains("timed out after 2 s");
+        assertThat(seconds).isLessThan(20);
+        var ps = cli.run("sandbox", "exec", "life", "--", "ps -eo args | grep -c '^sleep 30' || true");
+        assertThat(ps.out().strip()).as("the guest-side command is gone too").isEqualTo("0");
+    }
+
+    @Test
+    @Order(8)
+    void stdinIsPassedOnlyWhenAskedFor() {
+        var r = cli.runWithStdin("hello from stdin\n", "sandbox", "exec", "-i", "life", "--", "cat");
+        assertThat(r.out()).isEqualTo("hello from stdin\n");
+    }
+
+    @Test
+    @Order(9)
+    void stopPowersOffAndReleasesTheTap() throws Exception {
+        cli.run("sandbox", "exec", "life", "--", "echo kept > /root/marker && sync");
+        var r = cli.run("sandbox", "stop", "life", "--json");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.json().get("data").get("status").asText()).isEqualTo("stopped");
+        assertThat(Host.linkExists(tap)).isFalse();
+        assertThat(Host.pgrep("smolvm-" + id)).isEmpty();
+        assertThat(Files.exists(cli.home().resolve("sandboxes").resolve(id).resolve("disk.qcow2"))).isTrue();
+    }
+
+    @Test
+    @Order(10)
+    void execOnAStoppedSandboxIsAClearError() {
+        var r = cli.run("sandbox", "exec", "life", "--", "true");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).isEqualTo("smolvm: sandbox 'life' is not running (status: stopped); "
+                + "start it with 'smolvm sandbox start life'.");
+        var json = cli.run("sandbox", "exec", "life", "--json", "--", "true");
+        assertThat(json.json().get("error").get("code").asText()).isEqualTo("not_running");
+        assertThat(cli.run("sandbox", "list").out()).contains("No running sandboxes");
+        assertThat(cli.run("sandbox", "list", "--status", "stopped").out()).contains("life");
+    }
+
+    @Test
+    @Order(11)
+    void startBootsTheSameDiskAgain() {
+        var r = cli.run("sandbox", "start", "life");
+        assertThat(r.code()).as(r.toString()).isZero();
+        var marker = cli.run("sandbox", "exec", "life", "--", "cat /root/marker");
+        assertThat(marker.out()).isEqualTo("kept\n");
+    }
+
+    @Test
+    @Order(12)
+    void deleteRefusesARunningSandboxWithoutForce() {
+        var r = cli.run("sandbox", "delete", "life");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("is running; stop it first or pass --force");
+        assertThat(cli.run("sandbox", "info", "life").code()).isZero();
+    }
+
+    @Test
+    @Order(13)
+    void deleteForceRemovesEverythingTheSandboxHeld() {
+        var r = cli.run("sandbox", "delete", "--force", "life", "--json");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.json().get("data").get("deleted").get(0).get("id").asText()).isEqualTo(id);
+        assertThat(Host.linkExists(tap)).isFalse();
+        assertThat(Host.pgrep("smolvm-" + id)).isEmpty();
+        assertThat(Files.exists(cli.home().resolve("sandboxes").resolve(id))).isFalse();
+        assertThat(Host.pgrep("ssh.*" + id)).as("no ssh master left").isEmpty();
+        var info = cli.run("sandbox", "info", "life");
+        assertThat(info.code()).isEqualTo(1);
+        assertThat(info.err()).contains("no sandbox named 'life'");
+    }
+}

@@ -1,0 +1,108 @@
+package dev.smolvm.runtime.qemu;
+
+import dev.smolvm.network.NetworkMode;
+import dev.smolvm.runtime.VmSpec;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class QemuArgvTest {
+    private static final Path DIR = Path.of("/home/u/.smolvm/sandboxes/vm-0a1b2c3d");
+
+    private static VmSpec tapSpec() {
+        return new VmSpec("vm-0a1b2c3d", DIR, Path.of("/img/vmlinuz"), Path.of("/img/initrd.img"),
+                Path.of("/img/base.qcow2"), "console=ttyS0 root=/dev/vda", 1024, 2, 4096,
+                NetworkMode.TAP, "smv7", "52:54:00:5d:00:07", null);
+    }
+
+    private static VmSpec userSpec() {
+        return new VmSpec("vm-0a1b2c3d", DIR, Path.of("/img/vmlinuz"), Path.of("/img/initrd.img"),
+                Path.of("/img/base.qcow2"), "console=ttyS0 root=/dev/vda", 512, 1, 4096,
+                NetworkMode.USER, null, null, 42022);
+    }
+
+    /** Every value that follows an occurrence of {@code flag}. */
+    private static List<String> valuesOf(List<String> argv, String flag) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < argv.size() - 1; i++) {
+            if (argv.get(i).equals(flag)) {
+                out.add(argv.get(i + 1));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void tapModeWithKvm() {
+        List<String> argv = QemuArgv.build("qemu-system-x86_64", "kvm", tapSpec());
+
+        assertThat(argv.get(0)).isEqualTo("qemu-system-x86_64");
+        assertThat(valuesOf(argv, "-name")).containsExactly("smolvm-vm-0a1b2c3d,process=smolvm-vm-0a1b2c3d");
+        assertThat(valuesOf(argv, "-machine")).containsExactly("pc");
+        assertThat(valuesOf(argv, "-accel")).containsExactly("kvm");
+        assertThat(valuesOf(argv, "-cpu")).containsExactly("host");
+        assertThat(valuesOf(argv, "-m")).containsExactly("1024M");
+        assertThat(valuesOf(argv, "-smp")).containsExactly("2");
+        assertThat(argv).contains("-nodefaults", "-no-user-config", "-no-reboot", "-daemonize");
+        assertThat(valuesOf(argv, "-display")).containsExactly("none");
+        assertThat(valuesOf(argv, "-pidfile")).containsExactly(DIR + "/vm.pid");
+        assertThat(valuesOf(argv, "-serial")).containsExactly("file:" + DIR + "/console.log");
+        assertThat(valuesOf(argv, "-qmp")).containsExactly("unix:" + DIR + "/qmp.sock,server=on,wait=off");
+        assertThat(valuesOf(argv, "-kernel")).containsExactly("/img/vmlinuz");
+        assertThat(valuesOf(argv, "-initrd")).containsExactly("/img/initrd.img");
+        assertThat(valuesOf(argv, "-append")).containsExactly("console=ttyS0 root=/dev/vda");
+        assertThat(valuesOf(argv, "-drive"))
+                .containsExactly("file=" + DIR + "/disk.qcow2,if=none,id=root,format=qcow2,discard=unmap");
+        assertThat(valuesOf(argv, "-netdev")).containsExactly("tap,id=net0,ifname=smv7,script=no,downscript=no");
+        assertThat(valuesOf(argv, "-device")).containsExactly(
+                "virtio-blk-pci,drive=root",
+                "virtio-net-pci,netdev=net0,mac=52:54:00:5d:00:07",
+                "virtio-rng-pci");
+        assertThat(String.join(" ", argv)).doesNotContain("hostfwd");
+    }
+
+    @Test
+    void daemonizeIsImmediatelyFollowedByPidfile() {
+        List<String> argv = QemuArgv.build("qemu", "kvm", tapSpec());
+        int i = argv.indexOf("-daemonize");
+        assertThat(argv.subList(i, i + 3)).containsExactly("-daemonize", "-pidfile", DIR + "/vm.pid");
+    }
+
+    @Test
+    void userModeWithTcgHasHostForwardAndNoCpuHost() {
+        List<String> argv = QemuArgv.build("/usr/bin/qemu-system-x86_64", "tcg", userSpec());
+
+        assertThat(argv.get(0)).isEqualTo("/usr/bin/qemu-system-x86_64");
+        assertThat(valuesOf(argv, "-accel")).containsExactly("tcg");
+        assertThat(argv).doesNotContain("-cpu", "host");
+        assertThat(valuesOf(argv, "-m")).containsExactly("512M");
+        assertThat(valuesOf(argv, "-smp")).containsExactly("1");
+        assertThat(valuesOf(argv, "-netdev"))
+                .containsExactly("user,id=net0,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:42022-:22");
+        assertThat(valuesOf(argv, "-device")).containsExactly(
+                "virtio-blk-pci,drive=root",
+                "virtio-net-pci,netdev=net0",
+                "virtio-rng-pci");
+        assertThat(valuesOf(argv, "-qmp")).containsExactly("unix:" + DIR + "/qmp.sock,server=on,wait=off");
+        assertThat(valuesOf(argv, "-serial")).containsExactly("file:" + DIR + "/console.log");
+        assertThat(String.join(" ", argv)).doesNotContain("tap,", "ifname=", "mac=");
+    }
+
+    @Test
+    void cpuHostOnlyWithKvm() {
+        assertThat(valuesOf(QemuArgv.build("q", "kvm", userSpec()), "-cpu")).containsExactly("host");
+        assertThat(valuesOf(QemuArgv.build("q", "tcg", tapSpec()), "-cpu")).isEmpty();
+    }
+
+    @Test
+    void kernelCmdlineExact() {
+        assertThat(QemuArgv.kernelCmdline("172.16.0.2/30", "172.16.0.1", "1.1.1.1", "my-vm", "c3NoLWVkMjU1MTk="))
+                .isEqualTo("console=ttyS0 root=/dev/vda rw quiet panic=-1 random.trust_cpu=on"
+                        + " smolvm.ip=172.16.0.2/30 smolvm.gw=172.16.0.1 smolvm.dns=1.1.1.1"
+                        + " smolvm.hostname=my-vm smolvm.authkey=c3NoLWVkMjU1MTk=");
+    }
+}
