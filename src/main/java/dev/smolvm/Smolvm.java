@@ -79,6 +79,18 @@ public final class Smolvm implements AutoCloseable {
         return accelerator;
     }
 
+    /** Removes an image unless a sandbox still boots from it (its disk is an overlay of the image). */
+    public void removeImage(String name) {
+        var users = sandboxes.list().stream()
+                .filter(s -> name.equals(s.image()) || s.image().endsWith("/" + name))
+                .map(dev.smolvm.sandbox.Sandbox::name).toList();
+        if (!users.isEmpty()) {
+            throw SmolvmException.conflict("image '" + name + "' is used by sandbox(es) " + String.join(", ", users)
+                    + "; delete them first.");
+        }
+        images.remove(name);
+    }
+
     public Doctor doctor() {
         return new Doctor(home, images, accelerator, sandboxes.networkMode());
     }

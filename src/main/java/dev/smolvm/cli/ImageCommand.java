@@ -75,7 +75,7 @@ final class ImageCommand implements Runnable {
 
         @Override
         int run() {
-            ctx().smolvm().images().remove(name);
+            ctx().smolvm().removeImage(name);
             return emit(Map.of("name", name), () -> ctx().out.println("Removed image '" + name + "'"));
         }
     }

@@ -63,10 +63,16 @@ public final class Doctor {
                 ? new Check("ssh client", Level.PASS, "OpenSSH client present", null)
                 : new Check("ssh client", Level.FAIL, "ssh not found", "apt-get install openssh-client"));
         var image = images.find(Images.DEFAULT);
-        checks.add(image.isPresent()
-                ? new Check("guest image", Level.PASS, "'" + Images.DEFAULT + "' at " + image.get().dir(), null)
-                : new Check("guest image", Level.WARN, "the default image is not built yet (" + images.root() + ")",
-                "run 'smolvm setup' (the first 'sandbox create' also builds it)"));
+        if (image.isEmpty()) {
+            checks.add(new Check("guest image", Level.WARN, "the default image is not built yet (" + images.root() + ")",
+                    "run 'smolvm setup' (the first 'sandbox create' also builds it)"));
+        } else if (!Images.current(image.get())) {
+            checks.add(new Check("guest image", Level.WARN, "'" + Images.DEFAULT + "' at " + image.get().dir()
+                    + " was built by another version of smolvm", "delete the sandboxes that use it, then run "
+                    + "'smolvm image build --force'"));
+        } else {
+            checks.add(new Check("guest image", Level.PASS, "'" + Images.DEFAULT + "' at " + image.get().dir(), null));
+        }
         checks.add(Files.exists(Path.of("/dev/vhost-vsock"))
                 ? new Check("vsock", Level.PASS, "/dev/vhost-vsock present", null)
                 : new Check("vsock", Level.WARN, "/dev/vhost-vsock is missing, so the vsock control channel is "

@@ -37,6 +37,33 @@ public final class Images {
         return root;
     }
 
+    /**
+     * A short hash of the build recipe (the script and the guest files). Images record the recipe
+     * they were built from, so a stale one can be told apart from a current one.
+     */
+    public static String recipe() {
+        try {
+            var digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (String file : BUILD_FILES) {
+                try (InputStream in = Images.class.getResourceAsStream(file)) {
+                    digest.update(in.readAllBytes());
+                }
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest()).substring(0, 12);
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("build recipe unreadable", e);
+        }
+    }
+
+    /** Whether {@code image} was built from this version's recipe. */
+    public static boolean current(GuestImage image) {
+        try {
+            return recipe().equals(Files.readString(image.dir().resolve("recipe")).strip());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public List<GuestImage> list() {
         if (!Files.isDirectory(root)) {
             return List.of();
@@ -119,6 +146,7 @@ public final class Images {
                     scripts.resolve(file).toFile().setExecutable(true);
                 }
                 runBuild(scripts.resolve("build-debian.sh"), target, progress);
+                Files.writeString(target.resolve("recipe"), recipe() + "\n");
             } finally {
                 deleteTree(scripts);
             }

@@ -26,7 +26,9 @@ import java.util.stream.Stream;
  * between test homes ({@code SMOLVM_IMAGES}) so the suite builds the image once.
  */
 public final class Cli implements AutoCloseable {
-    static final Path SHARED_IMAGES = Path.of(System.getProperty("smolvm.test.images", "/var/tmp/smolvm-test-images"));
+    /** Keyed by the image recipe, so a changed guest is rebuilt rather than a stale one reused. */
+    static final Path SHARED_IMAGES = Path.of(System.getProperty("smolvm.test.images", "/var/tmp/smolvm-test-images"))
+            .resolve(dev.smolvm.image.Images.recipe());
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path home;
     private final Map<String, String> env;
