@@ -4,7 +4,7 @@ import dev.smolvm.host.Doctor;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
-import dev.smolvm.runtime.Accelerator;
+import dev.smolvm.host.Accelerator;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.UnsupportedBackend;

@@ -117,13 +117,13 @@ public final class SshChannel {
     }
 
     public boolean masterAlive() {
-        return Files.exists(target.controlPath()) && Cmd.of("ssh", "-o", "ControlPath=" + target.controlPath(),
+        return target.controlPath() != null && Files.exists(target.controlPath()) && Cmd.of("ssh", "-o", "ControlPath=" + target.controlPath(),
                 "-O", "check", target.host()).withTimeout(Duration.ofSeconds(5)).run().ok();
     }
 
     /** Ends the detached ControlMaster, if any. */
     public void closeMaster() {
-        if (Files.exists(target.controlPath())) {
+        if (target.controlPath() != null && Files.exists(target.controlPath())) {
             Cmd.of("ssh", "-o", "ControlPath=" + target.controlPath(), "-O", "exit", target.host())
                     .withTimeout(Duration.ofSeconds(5)).run();
             try {

@@ -20,11 +20,21 @@ public record SshTarget(String host, int port, String user, Path key, Path known
                 "-o", "HostKeyAlias=" + HOST_KEY_ALIAS, "-o", "GlobalKnownHostsFile=/dev/null",
                 "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR",
                 "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=6",
-                "-o", "ControlPath=" + controlPath, "-o", "ControlMaster=auto", "-o", "ControlPersist=yes"));
+                "-o", "ConnectionAttempts=1"));
+        if (controlPath != null) {
+            a.addAll(List.of("-o", "ControlPath=" + controlPath, "-o", "ControlMaster=auto", "-o", "ControlPersist=yes"));
+        } else {
+            a.addAll(List.of("-o", "ControlPath=none", "-o", "ControlMaster=no"));
+        }
         return a;
     }
 
+    /**
+     * The same guest as another user or with another key. Such a session never shares the
+     * ControlMaster, which is authenticated as smolvm's own user and key.
+     */
     public SshTarget as(String otherUser, Path otherKey) {
-        return new SshTarget(host, port, otherUser, otherKey, knownHosts, controlPath);
+        boolean same = otherUser.equals(user) && otherKey.toAbsolutePath().equals(key.toAbsolutePath());
+        return new SshTarget(host, port, otherUser, otherKey, knownHosts, same ? controlPath : null);
     }
 }

@@ -4,7 +4,7 @@ import dev.smolvm.Home;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
-import dev.smolvm.runtime.Accelerator;
+import dev.smolvm.host.Accelerator;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.smolvm.runtime;
 
+import dev.smolvm.host.Accelerator;
+
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
 

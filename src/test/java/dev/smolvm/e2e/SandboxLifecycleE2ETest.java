@@ -128,6 +128,20 @@ class SandboxLifecycleE2ETest {
     }
 
     @Test
+    @Order(8)
+    void sshRunsACommandAndJsonTellsHowToConnect() {
+        var r = cli.runProcess("sandbox", "ssh", "life", "--", "echo", "over-ssh");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).isEqualTo("over-ssh\n");
+        var json = cli.run("sandbox", "ssh", "life", "--json").json().get("data");
+        assertThat(json.get("user").asText()).isEqualTo("root");
+        assertThat(json.get("port").asInt()).isEqualTo(22);
+        assertThat(json.get("ssh_key").asText()).isEqualTo(cli.home().resolve("keys/id_ed25519").toString());
+        var otherUser = cli.runProcess("ssh", "life", "--ssh-user", "nobody", "--", "true");
+        assertThat(otherUser.code()).as("a user without our key is refused by the guest").isEqualTo(255);
+    }
+
+    @Test
     @Order(9)
     void stopPowersOffAndReleasesTheTap() throws Exception {
         cli.run("sandbox", "exec", "life", "--", "echo kept > /root/marker && sync");

@@ -2,7 +2,7 @@ package dev.smolvm.runtime.qemu;
 
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
-import dev.smolvm.runtime.Accelerator;
+import dev.smolvm.host.Accelerator;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.VmSpec;

@@ -1,4 +1,4 @@
-package dev.smolvm.runtime;
+package dev.smolvm.host;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.smolvm.runtime;
+package dev.smolvm.host;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

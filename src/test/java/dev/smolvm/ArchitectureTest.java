@@ -1,0 +1,35 @@
+package dev.smolvm;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/** One core, thin doors: the core never reaches into a door, and doors do not reach into each other. */
+@AnalyzeClasses(packages = "dev.smolvm", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+    @ArchTest
+    static final ArchRule coreDoesNotKnowTheDoors = noClasses()
+            .that().resideOutsideOfPackages("dev.smolvm.cli..", "dev.smolvm.server..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.smolvm.cli..", "dev.smolvm.server..");
+
+    @ArchTest
+    static final ArchRule cliDoesNotUseTheServer = noClasses()
+            .that().resideInAPackage("dev.smolvm.cli..")
+            .should().dependOnClassesThat().resideInAPackage("dev.smolvm.server..")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule doorsDoNotTouchHostPlumbing = noClasses()
+            .that().resideInAnyPackage("dev.smolvm.cli..", "dev.smolvm.server..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.smolvm.store..", "dev.smolvm.runtime..",
+                    "dev.smolvm.network..");
+
+    @ArchTest
+    static final ArchRule hostPlumbingDoesNotKnowSandboxes = noClasses()
+            .that().resideInAnyPackage("dev.smolvm.store..", "dev.smolvm.runtime..", "dev.smolvm.network..",
+                    "dev.smolvm.guest..", "dev.smolvm.image..", "dev.smolvm.host..")
+            .should().dependOnClassesThat().resideInAPackage("dev.smolvm.sandbox..");
+}
