@@ -1,5 +1,6 @@
 package dev.smolvm;
 
+import dev.smolvm.forward.PortForwards;
 import dev.smolvm.host.Doctor;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
@@ -31,6 +32,7 @@ public final class Smolvm implements AutoCloseable {
     private final Accelerator accelerator;
     private final Images images;
     private final Sandboxes sandboxes;
+    private final PortForwards forwards;
     private final Map<String, String> env;
 
     private Smolvm(Home home, Map<String, String> env) {
@@ -44,6 +46,8 @@ public final class Smolvm implements AutoCloseable {
                 BackendKind.FIRECRACKER, new UnsupportedBackend(BackendKind.FIRECRACKER, "firecracker", accelerator),
                 BackendKind.LIBKRUN, new UnsupportedBackend(BackendKind.LIBKRUN, "libkrun", accelerator));
         this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, networkMode(env));
+        this.forwards = new PortForwards(home, sandboxes, env);
+        sandboxes.addListener(forwards);
     }
 
     /** Opens the smolvm home named by {@code SMOLVM_HOME} (default {@code ~/.smolvm}). */
@@ -69,6 +73,10 @@ public final class Smolvm implements AutoCloseable {
 
     public Sandboxes sandboxes() {
         return sandboxes;
+    }
+
+    public PortForwards forwards() {
+        return forwards;
     }
 
     public Images images() {

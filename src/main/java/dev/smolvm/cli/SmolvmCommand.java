@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
                 ImageCommand.class,
                 SetupCommand.class,
                 DoctorCommand.class,
+                PortCommand.class,
                 SandboxSshCommand.class,
                 SandboxStopCommand.class,
         },
@@ -37,7 +38,7 @@ public final class SmolvmCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: choose one of sandbox, image, setup, doctor");
+        throw new ParameterException(spec.commandLine(), "missing command: choose one of sandbox, port, image, setup, doctor");
     }
 
     static final class Version implements picocli.CommandLine.IVersionProvider {

@@ -29,6 +29,11 @@ public record SshTarget(String host, int port, String user, Path key, Path known
         return a;
     }
 
+    /** The same guest over a connection of its own (for long-lived tunnels with their own pid). */
+    public SshTarget withoutMaster() {
+        return new SshTarget(host, port, user, key, knownHosts, null);
+    }
+
     /**
      * The same guest as another user or with another key. Such a session never shares the
      * ControlMaster, which is authenticated as smolvm's own user and key.

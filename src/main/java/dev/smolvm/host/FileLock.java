@@ -7,34 +7,65 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
-/** An exclusive advisory lock on a file, shared by all smolvm processes; released on close. */
+/**
+ * An exclusive lock on a file, held against other smolvm processes (an OS file lock) and against
+ * other threads of this one. Re-entrant for the thread that holds it, so a locked operation may
+ * call another that takes the same lock. Released on close.
+ */
 public final class FileLock implements AutoCloseable {
-    private final FileChannel channel;
-    private final java.nio.channels.FileLock lock;
+    private static final ConcurrentHashMap<Path, Holder> HOLDERS = new ConcurrentHashMap<>();
 
-    private FileLock(FileChannel channel, java.nio.channels.FileLock lock) {
-        this.channel = channel;
-        this.lock = lock;
+    private static final class Holder {
+        final ReentrantLock threads = new ReentrantLock();
+        FileChannel channel;
+        java.nio.channels.FileLock osLock;
+    }
+
+    private final Path file;
+    private final Holder holder;
+
+    private FileLock(Path file, Holder holder) {
+        this.file = file;
+        this.holder = holder;
     }
 
     public static FileLock acquire(Path file) {
-        try {
-            Files.createDirectories(file.getParent());
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            return new FileLock(ch, ch.lock());
-        } catch (IOException e) {
-            throw SmolvmException.internal("cannot lock " + file + ": " + e.getMessage());
+        Path key = file.toAbsolutePath().normalize();
+        Holder h = HOLDERS.computeIfAbsent(key, k -> new Holder());
+        h.threads.lock();
+        if (h.threads.getHoldCount() == 1) {
+            try {
+                Files.createDirectories(key.getParent());
+                h.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                h.osLock = h.channel.lock();
+            } catch (IOException e) {
+                h.threads.unlock();
+                throw SmolvmException.internal("cannot lock " + key + ": " + e.getMessage());
+            }
         }
+        return new FileLock(key, h);
     }
 
     @Override
     public void close() {
-        try {
-            lock.release();
-            channel.close();
-        } catch (IOException ignored) {
-            // the lock dies with the channel anyway
+        if (holder.threads.getHoldCount() == 1) {
+            try {
+                holder.osLock.release();
+                holder.channel.close();
+            } catch (IOException ignored) {
+                // the lock dies with the channel anyway
+            }
+            holder.osLock = null;
+            holder.channel = null;
         }
+        holder.threads.unlock();
+    }
+
+    @Override
+    public String toString() {
+        return "FileLock[" + file + "]";
     }
 }

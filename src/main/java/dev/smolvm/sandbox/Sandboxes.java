@@ -45,9 +45,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * state with the host (a VM whose process is gone is not shown as running).
  */
 public final class Sandboxes {
-    /** Something that holds resources of a sandbox (port forwards) and must let go when its VM ends. */
-    public interface ReleaseHook {
+    /**
+     * Something that holds resources of a sandbox (port forwards): it lets go when the VM ends
+     * (stop, delete, crash) and may bring them back when the sandbox starts again.
+     */
+    public interface LifecycleListener {
         void released(Sandbox sandbox, boolean deleted);
+
+        default void started(Sandbox sandbox, Progress progress) {
+        }
     }
 
     private static final Duration STALE_BOOT = Duration.ofMinutes(15);
@@ -57,7 +63,7 @@ public final class Sandboxes {
     private final Map<BackendKind, Backend> backends;
     private final NetworkMode networkMode;
     private final TapNetwork tapNetwork = new TapNetwork();
-    private final List<ReleaseHook> releaseHooks = new CopyOnWriteArrayList<>();
+    private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
 
     public Sandboxes(Home home, SandboxStore store, Images images, Map<BackendKind, Backend> backends,
                      NetworkMode networkMode) {
@@ -68,8 +74,8 @@ public final class Sandboxes {
         this.networkMode = networkMode;
     }
 
-    public void onRelease(ReleaseHook hook) {
-        releaseHooks.add(hook);
+    public void addListener(LifecycleListener listener) {
+        listeners.add(listener);
     }
 
     public NetworkMode networkMode() {
@@ -171,14 +177,19 @@ public final class Sandboxes {
             GuestImage image = resolveImage(r);
             SandboxRecord starting = r.withStatus(SandboxStatus.STARTING.wireName(), null);
             store.update(starting);
+            Sandbox started;
             try {
-                return Sandbox.of(boot(starting, image, bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT
+                started = Sandbox.of(boot(starting, image, bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT
                         : bootTimeout, progress));
             } catch (RuntimeException e) {
                 SandboxRecord failed = clearRuntime(find(r.id())).withStatus(SandboxStatus.ERROR.wireName(), e.getMessage());
                 store.update(failed);
                 throw e;
             }
+            for (LifecycleListener listener : listeners) {
+                listener.started(started, progress);
+            }
+            return started;
         }
     }
 
@@ -254,7 +265,17 @@ public final class Sandboxes {
         return t.as(user == null ? "root" : user, key == null ? home.defaultSshKey() : key);
     }
 
-    public SandboxRecord requireRunning(String ref) {
+    /** The sandbox, which must be running (NOT_RUNNING otherwise, with how to start it). */
+    public Sandbox running(String ref) {
+        return Sandbox.of(requireRunning(ref));
+    }
+
+    /** The home directory of a sandbox's runtime files. */
+    public Path dirOf(Sandbox sandbox) {
+        return home.sandboxDir(sandbox.id());
+    }
+
+    private SandboxRecord requireRunning(String ref) {
         SandboxRecord r = reconcile(find(ref));
         SandboxStatus status = SandboxStatus.fromWire(r.status());
         if (status != SandboxStatus.RUNNING) {
@@ -392,8 +413,8 @@ public final class Sandboxes {
         if (r.tap() != null) {
             tapNetwork.down(r.tap());
         }
-        for (ReleaseHook hook : releaseHooks) {
-            hook.released(Sandbox.of(r), deleting);
+        for (LifecycleListener listener : listeners) {
+            listener.released(Sandbox.of(r), deleting);
         }
     }
 

@@ -55,6 +55,11 @@ public final class Cli implements AutoCloseable {
         }
     }
 
+    /** The same home with more environment (e.g. a forced transport). Closing it does not delete the home. */
+    public Cli withEnv(Map<String, String> extraEnv) {
+        return new Cli(home, extraEnv);
+    }
+
     public Path home() {
         return home;
     }

@@ -1,0 +1,32 @@
+package dev.smolvm.forward;
+
+import dev.smolvm.SmolvmException;
+import dev.smolvm.host.Cmd;
+
+/**
+ * Picks the transport: nftables when the guest is routable (TAP networking) and this process may
+ * change the ruleset, an SSH tunnel otherwise. {@code SMOLVM_PORT_TRANSPORT} overrides it (for
+ * tests and benchmarks). Pure apart from the capability probe.
+ */
+public final class TransportChoice {
+    private TransportChoice() {
+    }
+
+    public static String choose(String forced, String networkMode) {
+        if (forced != null && !forced.isBlank()) {
+            if (!forced.equals("nftables") && !forced.equals("ssh_tunnel")) {
+                throw SmolvmException.invalid("SMOLVM_PORT_TRANSPORT must be nftables or ssh_tunnel, not '" + forced + "'.");
+            }
+            if (forced.equals("nftables") && !"tap".equals(networkMode)) {
+                throw SmolvmException.unavailable("the nftables transport needs a routable guest (TAP networking); "
+                        + "this sandbox uses user-mode networking.");
+            }
+            return forced;
+        }
+        return "tap".equals(networkMode) && nftablesUsable() ? "nftables" : "ssh_tunnel";
+    }
+
+    static boolean nftablesUsable() {
+        return "root".equals(System.getProperty("user.name")) && Cmd.onPath("nft");
+    }
+}
