@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
                 SetupCommand.class,
                 DoctorCommand.class,
                 PortCommand.class,
+                ServerCommand.class,
                 SandboxSshCommand.class,
                 SandboxStopCommand.class,
         },
@@ -38,7 +39,7 @@ public final class SmolvmCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: choose one of sandbox, port, image, setup, doctor");
+        throw new ParameterException(spec.commandLine(), "missing command: choose one of sandbox, port, server, image, setup, doctor");
     }
 
     static final class Version implements picocli.CommandLine.IVersionProvider {

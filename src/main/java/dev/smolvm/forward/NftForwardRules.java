@@ -73,7 +73,7 @@ public final class NftForwardRules {
             String comment = rule.path("comment").asText("");
             if ("output".equals(rule.path("chain").asText()) && comment.startsWith(prefix)) {
                 String[] parts = comment.split(" ");
-                if (parts.length == 4 && parts[2].equals(protocol.wireName())) {
+                if (parts.length == 4 && parts[2].equals(protocol.wireName()) && parts[3].matches("\\d{1,5}")) {
                     ports.add(Integer.parseInt(parts[3]));
                 }
             }

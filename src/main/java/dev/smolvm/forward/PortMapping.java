@@ -35,7 +35,8 @@ public record PortMapping(Integer hostPort, int guestPort, Protocol protocol) {
     }
 
     private static int port(String digits, String which) {
-        long n = digits.length() > 6 ? Long.MAX_VALUE : Long.parseLong(digits);
+        String significant = digits.replaceFirst("^0+(?=\\d)", "");
+        long n = significant.length() > 6 ? Long.MAX_VALUE : Long.parseLong(significant);
         if (n < 1 || n > 65535) {
             throw SmolvmException.invalid(which + " port " + digits + " is out of range: ports are 1-65535.");
         }

@@ -1,0 +1,145 @@
+package dev.smolvm.server;
+
+import dev.smolvm.ErrorCode;
+import dev.smolvm.Smolvm;
+import dev.smolvm.SmolvmException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiResponse;
+import io.javalin.openapi.plugin.OpenApiPlugin;
+import io.javalin.openapi.plugin.SecurityComponentConfiguration;
+import io.javalin.openapi.BearerAuth;
+
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * {@code smolvm server}: the local REST API over the one core. Routes are thin; errors from the
+ * core are rendered once here as {@code {"error": {"code", "message"}}} with the mapped status.
+ */
+public final class ApiServer implements AutoCloseable {
+    public static final String OPENAPI_PATH = "/openapi.json";
+    public static final long MAX_REQUEST_BYTES = 64 * 1024;
+    /** The version of the HTTP contract (info.version in the OpenAPI document), not of the build. */
+    public static final String API_VERSION = "1.0.0";
+    private final Javalin app;
+
+    private ApiServer(Javalin app) {
+        this.app = app;
+    }
+
+    /**
+     * Starts listening on {@code host:port} (0 picks a free port). {@code token}, when not null, is
+     * required as {@code Authorization: Bearer <token>} on every route but {@code /health}.
+     */
+    public static ApiServer start(Smolvm smolvm, String host, int port, String token) {
+        SandboxRoutes sandboxes = new SandboxRoutes(smolvm);
+        Javalin app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.useVirtualThreads = true;
+            config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            config.http.defaultContentType = "application/json";
+            config.registerPlugin(new OpenApiPlugin(openApi -> openApi
+                    .withDocumentationPath(OPENAPI_PATH)
+                    .withDefinitionConfiguration((version, definition) -> definition
+                            .withInfo(info -> info.title("SmolVM HTTP API").version(API_VERSION)
+                                    .description("Create, list, get, exec in and delete microVM sandboxes; forward their ports."))
+                            .withSecurity(new SecurityComponentConfiguration()
+                                    .withSecurityScheme("bearer", new BearerAuth())))));
+        });
+        app.beforeMatched(ctx -> authorize(ctx, token));
+        app.get("/health", ApiServer::health);
+        app.post("/sandboxes", sandboxes::create);
+        app.get("/sandboxes", sandboxes::list);
+        app.get("/sandboxes/{id}", sandboxes::get);
+        app.delete("/sandboxes/{id}", sandboxes::delete);
+        app.post("/sandboxes/{id}/exec", sandboxes::exec);
+        app.post("/sandboxes/{id}/exec/stream", sandboxes::execStream);
+        app.post("/sandboxes/{id}/ports", sandboxes::expose);
+        app.get("/sandboxes/{id}/ports", sandboxes::listPorts);
+        app.delete("/sandboxes/{id}/ports/{host_port}", sandboxes::closePort);
+
+        app.exception(SmolvmException.class, (e, ctx) ->
+                ctx.status(ApiErrors.status(e.code())).json(ApiErrors.body(e.code().wireName(), e.getMessage())));
+        app.exception(BadRequest.class, (e, ctx) ->
+                ctx.status(400).json(ApiErrors.body(ErrorCode.INVALID_INPUT.wireName(), e.getMessage())));
+        app.exception(HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus())
+                .json(ApiErrors.body(e.getStatus() == 401 ? "unauthorized" : "http_" + e.getStatus(), e.getMessage())));
+        app.exception(Exception.class, (e, ctx) ->
+                ctx.status(500).json(ApiErrors.body(ErrorCode.INTERNAL.wireName(), "unexpected error: " + e)));
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                ctx.json(ApiErrors.body("not_found", "no route " + ctx.method() + " " + ctx.path() + "; see " + OPENAPI_PATH + "."));
+            }
+        });
+        app.error(405, ctx -> ctx.json(ApiErrors.body("method_not_allowed", ctx.method() + " is not allowed on " + ctx.path() + ".")));
+        app.error(413, ctx -> ctx.json(ApiErrors.body("too_large", "the request body is larger than "
+                + MAX_REQUEST_BYTES / 1024 + " KiB.")));
+        try {
+            app.start(host, port);
+        } catch (RuntimeException e) {
+            app.stop();
+            if (causedBy(e, BindException.class)) {
+                throw SmolvmException.conflict("cannot listen on " + host + ":" + port + ": the port is already in use; "
+                        + "pick another with --port.");
+            }
+            throw SmolvmException.internal("cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
+        }
+        return new ApiServer(app);
+    }
+
+    @OpenApi(path = "/health", methods = HttpMethod.GET, operationId = "health", tags = "server",
+            summary = "Liveness check (no token needed)",
+            responses = @OpenApiResponse(status = "200", content = @OpenApiContent(from = ApiTypes.Health.class)))
+    static void health(Context ctx) {
+        ctx.json(new ApiTypes.Health("ok", version()));
+    }
+
+    private static void authorize(Context ctx, String token) {
+        if (token == null || ctx.path().equals("/health")) {
+            return;
+        }
+        String header = ctx.header("Authorization");
+        String given = header != null && header.startsWith("Bearer ") ? header.substring(7) : "";
+        // Constant time: the comparison does not leak how much of the token matched.
+        if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+            throw new io.javalin.http.UnauthorizedResponse("a valid 'Authorization: Bearer <token>' header is required.");
+        }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String version() {
+        String v = ApiServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** Blocks until the JVM is asked to stop. */
+    public void awaitShutdown() throws InterruptedException {
+        Object forever = new Object();
+        synchronized (forever) {
+            forever.wait();
+        }
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

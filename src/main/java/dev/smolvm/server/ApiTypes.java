@@ -1,0 +1,116 @@
+package dev.smolvm.server;
+
+import io.javalin.openapi.OpenApiDescription;
+import io.javalin.openapi.OpenApiExample;
+import io.javalin.openapi.OpenApiNullable;
+import io.javalin.openapi.OpenApiRequired;
+
+import java.util.List;
+
+/**
+ * The HTTP API's wire types. Component names are the JSON field names (hence snake_case), and
+ * enum constants are the wire values, so the OpenAPI document generated from these types says
+ * exactly what goes over the wire.
+ */
+public final class ApiTypes {
+    private ApiTypes() {
+    }
+
+    public enum Os { alpine, ubuntu, windows, debian }
+
+    public enum Backend { firecracker, qemu, libkrun }
+
+    public enum Status { creating, starting, running, stopped, error }
+
+    public enum Shell { login, raw }
+
+    public enum Protocol { tcp, udp }
+
+    public enum Transport { nftables, ssh_tunnel }
+
+    @OpenApiDescription("Create, boot and register a sandbox. Every field is optional.")
+    public record CreateSandboxRequest(
+            @OpenApiDescription("Guest operating system. Omit it for the default Linux (Debian) sandbox.") Os os,
+            @OpenApiDescription("Image name from 'smolvm image list', or an image directory / file:// URI.") String image,
+            @OpenApiDescription("Guest memory in MiB (default 512).") Integer memory,
+            @OpenApiDescription("Guest disk size in MiB (default 2048).") Integer disk_size,
+            @OpenApiDescription("Runtime backend override (default qemu).") Backend backend,
+            @OpenApiDescription("Sandbox name (default: its generated id).") String name) {
+    }
+
+    public record CreatedSandbox(
+            @OpenApiRequired @OpenApiExample("vm-a1b2c3d4") String id,
+            @OpenApiRequired Status status) {
+    }
+
+    public record NetworkInfo(
+            @OpenApiRequired @OpenApiDescription("tap or user") String mode,
+            @OpenApiNullable String guest_ip,
+            @OpenApiNullable String host_ip,
+            @OpenApiNullable String tap,
+            @OpenApiNullable Integer ssh_port) {
+    }
+
+    public record SandboxInfo(
+            @OpenApiRequired String id,
+            @OpenApiRequired String name,
+            @OpenApiRequired Status status,
+            @OpenApiRequired String os,
+            @OpenApiRequired String image,
+            @OpenApiRequired String backend,
+            @OpenApiNullable String accel,
+            @OpenApiRequired int memory,
+            @OpenApiRequired int disk_size,
+            @OpenApiRequired int cpus,
+            @OpenApiRequired NetworkInfo network,
+            @OpenApiNullable Long pid,
+            @OpenApiRequired String created_at,
+            @OpenApiNullable String started_at,
+            @OpenApiNullable String last_error) {
+    }
+
+    @OpenApiDescription("A command to run inside a sandbox.")
+    public record ExecRequest(
+            @OpenApiRequired @OpenApiDescription("Command to run inside the sandbox.") @OpenApiExample("uname -a") String command,
+            @OpenApiDescription("Maximum seconds to wait for the command (default 30).") Integer timeout,
+            @OpenApiDescription("login: the guest login shell; raw: the words as argv, no shell (default login).") Shell shell) {
+    }
+
+    public record ExecResponse(
+            @OpenApiRequired int exit_code,
+            @OpenApiRequired String stdout,
+            @OpenApiRequired String stderr,
+            @OpenApiRequired @OpenApiDescription("True when the timeout ended the command (exit_code 124).") boolean timed_out) {
+    }
+
+    public record ErrorDetail(
+            @OpenApiRequired @OpenApiDescription("invalid_input, not_found, not_running, conflict, unavailable, timeout, unauthorized, internal")
+            String code,
+            @OpenApiRequired String message) {
+    }
+
+    public record ErrorResponse(@OpenApiRequired ErrorDetail error) {
+    }
+
+    @OpenApiDescription("A port forward to create: host_port omitted means any free port.")
+    public record PortForwardRequest(
+            @OpenApiDescription("Host port on 127.0.0.1; omit to pick a free one.") Integer host_port,
+            @OpenApiRequired @OpenApiDescription("Port inside the sandbox.") Integer guest_port,
+            @OpenApiDescription("tcp (default) or udp.") Protocol protocol) {
+    }
+
+    public record PortForwardInfo(
+            @OpenApiRequired String sandbox,
+            @OpenApiRequired int guest_port,
+            @OpenApiRequired int host_port,
+            @OpenApiRequired String mapping,
+            @OpenApiRequired Protocol protocol,
+            @OpenApiRequired Transport transport) {
+    }
+
+    public record PortForwardList(@OpenApiRequired String sandbox, @OpenApiRequired List<PortForwardInfo> forwards) {
+    }
+
+    public record Health(@OpenApiRequired String status, @OpenApiRequired String version) {
+    }
+}

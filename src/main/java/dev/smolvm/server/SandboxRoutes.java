@@ -1,0 +1,252 @@
+package dev.smolvm.server;
+
+import dev.smolvm.Smolvm;
+import dev.smolvm.SmolvmException;
+import dev.smolvm.forward.ChannelOptions;
+import dev.smolvm.forward.Forward;
+import dev.smolvm.forward.PortForwards;
+import dev.smolvm.forward.PortMapping;
+import dev.smolvm.guest.ShellMode;
+import dev.smolvm.guest.ShellWords;
+import dev.smolvm.host.Progress;
+import dev.smolvm.sandbox.CreateRequest;
+import dev.smolvm.sandbox.ExecRequest;
+import dev.smolvm.sandbox.ExecResult;
+import dev.smolvm.sandbox.Sandbox;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiParam;
+import io.javalin.openapi.OpenApiRequestBody;
+import io.javalin.openapi.OpenApiResponse;
+import io.javalin.openapi.OpenApiSecurity;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** The sandbox endpoints. Each parses its input, makes one core call, and renders the result. */
+final class SandboxRoutes {
+    private static final int MAX_OUTPUT_BYTES = 8 << 20;
+    private final Smolvm smolvm;
+
+    SandboxRoutes(Smolvm smolvm) {
+        this.smolvm = smolvm;
+    }
+
+    @OpenApi(path = "/sandboxes", methods = HttpMethod.POST, operationId = "createSandbox", tags = "sandbox",
+            summary = "Create, boot, and register a sandbox",
+            security = @OpenApiSecurity(name = "bearer"),
+            requestBody = @OpenApiRequestBody(content = @OpenApiContent(from = ApiTypes.CreateSandboxRequest.class)),
+            responses = {
+                    @OpenApiResponse(status = "201", content = @OpenApiContent(from = ApiTypes.CreatedSandbox.class)),
+                    @OpenApiResponse(status = "400", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "409", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "422", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "503", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void create(Context ctx) {
+        var body = Bodies.read(ctx.body(), ApiTypes.CreateSandboxRequest.class, true);
+        var req = new CreateRequest(body.name(), body.os() == null ? null : body.os().name(), body.image(),
+                body.memory(), body.disk_size(), body.backend() == null ? null : body.backend().name(), null, null);
+        Sandbox sb = smolvm.sandboxes().create(req, Progress.SILENT);
+        ctx.status(HttpStatus.CREATED).json(new ApiTypes.CreatedSandbox(sb.id(), ApiTypes.Status.valueOf(sb.status().wireName())));
+    }
+
+    @OpenApi(path = "/sandboxes", methods = HttpMethod.GET, operationId = "listSandboxes", tags = "sandbox",
+            summary = "List sandboxes on the host",
+            security = @OpenApiSecurity(name = "bearer"),
+            responses = @OpenApiResponse(status = "200", content = @OpenApiContent(from = ApiTypes.SandboxInfo[].class)))
+    void list(Context ctx) {
+        ctx.json(smolvm.sandboxes().list().stream().map(SandboxRoutes::info).toList());
+    }
+
+    @OpenApi(path = "/sandboxes/{id}", methods = HttpMethod.GET, operationId = "getSandbox", tags = "sandbox",
+            summary = "Get one sandbox's state",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            responses = {
+                    @OpenApiResponse(status = "200", content = @OpenApiContent(from = ApiTypes.SandboxInfo.class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void get(Context ctx) {
+        ctx.json(info(smolvm.sandboxes().get(ctx.pathParam("id"))));
+    }
+
+    @OpenApi(path = "/sandboxes/{id}/exec", methods = HttpMethod.POST, operationId = "execSandbox", tags = "sandbox",
+            summary = "Run a command inside a sandbox",
+            description = "A command that runs and exits non-zero is still a 200: check exit_code, stdout and stderr.",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            requestBody = @OpenApiRequestBody(required = true, content = @OpenApiContent(from = ApiTypes.ExecRequest.class)),
+            responses = {
+                    @OpenApiResponse(status = "200", content = @OpenApiContent(from = ApiTypes.ExecResponse.class)),
+                    @OpenApiResponse(status = "400", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "409", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "422", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void exec(Context ctx) {
+        ExecRequest req = execRequest(ctx);
+        var out = new BoundedBuffer(MAX_OUTPUT_BYTES);
+        var err = new BoundedBuffer(MAX_OUTPUT_BYTES);
+        ExecResult r = smolvm.sandboxes().exec(ctx.pathParam("id"), req, null, out, err);
+        ctx.json(new ApiTypes.ExecResponse(r.exitCode(), out.text(), err.text(), r.timedOut()));
+    }
+
+    @OpenApi(path = "/sandboxes/{id}/exec/stream", methods = HttpMethod.POST, operationId = "execSandboxStream",
+            tags = "sandbox", summary = "Run a command and stream its output as Server-Sent Events",
+            description = "Events: 'stdout' and 'stderr' (data: a chunk of output, JSON-encoded string), then one 'exit' "
+                    + "(data: {\"exit_code\": N, \"timed_out\": bool}).",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            requestBody = @OpenApiRequestBody(required = true, content = @OpenApiContent(from = ApiTypes.ExecRequest.class)),
+            responses = {
+                    @OpenApiResponse(status = "200", content = @OpenApiContent(type = "text/event-stream", from = String.class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "409", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void execStream(Context ctx) throws IOException {
+        ExecRequest req = execRequest(ctx);
+        String id = ctx.pathParam("id");
+        smolvm.sandboxes().running(id); // fail with a JSON error before the stream starts
+        ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
+        OutputStream raw = ctx.res().getOutputStream();
+        SseWriter sse = new SseWriter(raw);
+        ExecResult r = smolvm.sandboxes().exec(id, req, null, sse.stream("stdout"), sse.stream("stderr"));
+        sse.event("exit", Bodies.JSON.writeValueAsString(Map.of("exit_code", r.exitCode(), "timed_out", r.timedOut())));
+        raw.flush();
+    }
+
+    @OpenApi(path = "/sandboxes/{id}", methods = HttpMethod.DELETE, operationId = "deleteSandbox", tags = "sandbox",
+            summary = "Stop and delete a sandbox",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            responses = {
+                    @OpenApiResponse(status = "204"),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void delete(Context ctx) {
+        smolvm.sandboxes().delete(ctx.pathParam("id"), true);
+        ctx.status(HttpStatus.NO_CONTENT);
+    }
+
+    @OpenApi(path = "/sandboxes/{id}/ports", methods = HttpMethod.POST, operationId = "exposePort", tags = "port",
+            summary = "Forward a sandbox port to 127.0.0.1 on the host",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            requestBody = @OpenApiRequestBody(required = true, content = @OpenApiContent(from = ApiTypes.PortForwardRequest.class)),
+            responses = {
+                    @OpenApiResponse(status = "201", content = @OpenApiContent(from = ApiTypes.PortForwardInfo.class)),
+                    @OpenApiResponse(status = "400", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "409", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "422", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void expose(Context ctx) {
+        var body = Bodies.read(ctx.body(), ApiTypes.PortForwardRequest.class, false);
+        if (body.guest_port() == null) {
+            throw new BadRequest("field 'guest_port' is required.");
+        }
+        String proto = body.protocol() == ApiTypes.Protocol.udp ? "/udp" : "";
+        String mapping = (body.host_port() == null ? "" : body.host_port() + ":") + body.guest_port() + proto;
+        Sandbox sb = smolvm.sandboxes().get(ctx.pathParam("id"));
+        Forward f = smolvm.forwards().expose(sb.id(), mapping, ChannelOptions.DEFAULTS);
+        ctx.status(HttpStatus.CREATED).json(forward(sb.name(), f));
+    }
+
+    @OpenApi(path = "/sandboxes/{id}/ports", methods = HttpMethod.GET, operationId = "listPorts", tags = "port",
+            summary = "List a sandbox's active port forwards (dead ones are pruned)",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            responses = {
+                    @OpenApiResponse(status = "200", content = @OpenApiContent(from = ApiTypes.PortForwardList.class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void listPorts(Context ctx) {
+        PortForwards.Listing l = smolvm.forwards().list(ctx.pathParam("id"));
+        ctx.json(new ApiTypes.PortForwardList(l.sandbox().name(),
+                l.forwards().stream().map(f -> forward(l.sandbox().name(), f)).toList()));
+    }
+
+    @OpenApi(path = "/sandboxes/{id}/ports/{host_port}", methods = HttpMethod.DELETE, operationId = "closePort",
+            tags = "port", summary = "Close the forward on a host port",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = {
+                    @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+                    @OpenApiParam(name = "host_port", type = Integer.class, required = true, description = "Host port of the forward")},
+            queryParams = @OpenApiParam(name = "protocol", description = "tcp (default) or udp"),
+            responses = {
+                    @OpenApiResponse(status = "204"),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void closePort(Context ctx) {
+        int hostPort;
+        try {
+            hostPort = Integer.parseInt(ctx.pathParam("host_port"));
+        } catch (NumberFormatException e) {
+            throw new BadRequest("host_port must be a port number, not '" + ctx.pathParam("host_port") + "'.");
+        }
+        String protocol = ctx.queryParam("protocol") == null ? "tcp" : ctx.queryParam("protocol");
+        if (!protocol.equals("tcp") && !protocol.equals("udp")) {
+            throw new BadRequest("protocol must be tcp or udp, not '" + protocol + "'.");
+        }
+        var listing = smolvm.forwards().list(ctx.pathParam("id"));
+        Forward f = listing.forwards().stream()
+                .filter(x -> x.hostPort() == hostPort && x.protocol().equals(protocol))
+                .findFirst()
+                .orElseThrow(() -> SmolvmException.notFound("no " + protocol + " forward on host port " + hostPort
+                        + " for sandbox '" + listing.sandbox().name() + "'."));
+        smolvm.forwards().close(listing.sandbox().id(), PortMapping.format(f.hostPort(), f.guestPort(), f.proto()),
+                ChannelOptions.DEFAULTS);
+        ctx.status(HttpStatus.NO_CONTENT);
+    }
+
+    private static ExecRequest execRequest(Context ctx) {
+        var body = Bodies.read(ctx.body(), ApiTypes.ExecRequest.class, false);
+        if (body.command() == null) {
+            throw new BadRequest("field 'command' is required.");
+        }
+        ShellMode shell = body.shell() == null ? ShellMode.LOGIN : ShellMode.parse(body.shell().name());
+        List<String> words = shell == ShellMode.RAW ? ShellWords.split(body.command()) : List.of(body.command());
+        return new ExecRequest(words, shell, body.timeout() == null ? ExecRequest.DEFAULT_TIMEOUT_SECONDS : body.timeout());
+    }
+
+    static ApiTypes.SandboxInfo info(Sandbox s) {
+        return new ApiTypes.SandboxInfo(s.id(), s.name(), ApiTypes.Status.valueOf(s.status().wireName()), s.os(),
+                s.image(), s.backend(), s.accel(), s.memoryMib(), s.diskMib(), s.cpus(),
+                new ApiTypes.NetworkInfo(s.networkMode(), s.guestIp(), s.hostIp(), s.tap(), s.sshPort()), s.pid(),
+                s.createdAt().toString(), s.startedAt() == null ? null : s.startedAt().toString(), s.lastError());
+    }
+
+    private static ApiTypes.PortForwardInfo forward(String sandbox, Forward f) {
+        return new ApiTypes.PortForwardInfo(sandbox, f.guestPort(), f.hostPort(), f.mapping(),
+                ApiTypes.Protocol.valueOf(f.protocol()), ApiTypes.Transport.valueOf(f.transport()));
+    }
+
+    /** Captures output up to a limit, so one chatty command cannot exhaust the server's memory. */
+    static final class BoundedBuffer extends OutputStream {
+        private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        private final int limit;
+        private boolean truncated;
+
+        BoundedBuffer(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            int room = limit - buf.size();
+            if (len > room) {
+                truncated = true;
+            }
+            buf.write(b, off, Math.max(0, Math.min(len, room)));
+        }
+
+        synchronized String text() {
+            return buf.toString(StandardCharsets.UTF_8) + (truncated ? "\n[smolvm: output truncated at "
+                    + (limit >> 20) + " MiB]\n" : "");
+        }
+    }
+}
