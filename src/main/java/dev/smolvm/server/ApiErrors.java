@@ -18,6 +18,17 @@ public final class ApiErrors {
         };
     }
 
+    /** The error code for a status Javalin itself produced (no route, no auth, too large). */
+    static String httpCode(int status) {
+        return switch (status) {
+            case 401 -> "unauthorized";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413 -> "too_large";
+            default -> "http_" + status;
+        };
+    }
+
     static ApiTypes.ErrorResponse body(String code, String message) {
         return new ApiTypes.ErrorResponse(new ApiTypes.ErrorDetail(code, message));
     }

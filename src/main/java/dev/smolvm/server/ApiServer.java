@@ -69,15 +69,10 @@ public final class ApiServer implements AutoCloseable {
         app.exception(BadRequest.class, (e, ctx) ->
                 ctx.status(400).json(ApiErrors.body(ErrorCode.INVALID_INPUT.wireName(), e.getMessage())));
         app.exception(HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus())
-                .json(ApiErrors.body(e.getStatus() == 401 ? "unauthorized" : "http_" + e.getStatus(), e.getMessage())));
+                .json(ApiErrors.body(ApiErrors.httpCode(e.getStatus()), e.getStatus() == 404
+                        ? "no route " + ctx.method() + " " + ctx.path() + "; see " + OPENAPI_PATH + "." : e.getMessage())));
         app.exception(Exception.class, (e, ctx) ->
                 ctx.status(500).json(ApiErrors.body(ErrorCode.INTERNAL.wireName(), "unexpected error: " + e)));
-        app.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty()) {
-                ctx.json(ApiErrors.body("not_found", "no route " + ctx.method() + " " + ctx.path() + "; see " + OPENAPI_PATH + "."));
-            }
-        });
-        app.error(405, ctx -> ctx.json(ApiErrors.body("method_not_allowed", ctx.method() + " is not allowed on " + ctx.path() + ".")));
         app.error(413, ctx -> ctx.json(ApiErrors.body("too_large", "the request body is larger than "
                 + MAX_REQUEST_BYTES / 1024 + " KiB.")));
         try {
