@@ -1,0 +1,94 @@
+package dev.smolvm.bench;
+
+import dev.smolvm.Home;
+import dev.smolvm.e2e.Cli;
+import dev.smolvm.image.Images;
+import dev.smolvm.network.NetworkMode;
+import dev.smolvm.runtime.VmSpec;
+import dev.smolvm.runtime.qemu.QemuArgv;
+import dev.smolvm.runtime.qemu.QemuBackend;
+import dev.smolvm.host.Accelerator;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Boot: {@code smolvm sandbox create} + the first {@code exec}, as a user types them, against the
+ * same kernel, initramfs and image booted by a bare QEMU command line up to the moment the
+ * guest's init prints that it is ready (the floor for the QEMU path).
+ */
+final class BootBench {
+    private static final String READY = "smolvm: guest ready";
+
+    private BootBench() {
+    }
+
+    static void run(Cli cli, boolean quick, Report report) throws Exception {
+        int runs = quick ? 1 : 3;
+        Map<String, String> env = cli.env();
+        var images = new Images(Home.fromEnvironment(env).images());
+        var image = images.find(Images.DEFAULT).orElseThrow();
+        Accelerator accel = Accelerator.probe(env);
+        List<Double> bare = new ArrayList<>();
+        List<Double> create = new ArrayList<>();
+        List<Double> createExec = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            bare.add(bareBoot(image.kernel(), image.initrd(), image.rootfs(), accel.name()));
+            String name = "boot" + i;
+            double c = Proc.timeOk(List.of(Proc.launcher(), "sandbox", "create", "--name", name), env);
+            double e = Proc.timeOk(List.of(Proc.launcher(), "sandbox", "exec", name, "--", "true"), env);
+            create.add(c);
+            createExec.add(c + e);
+            Bench.check(cli.run("sandbox", "delete", "--force", name), "delete");
+        }
+        Stats floor = Stats.of(bare);
+        report.add(new Row("boot", "bare QEMU to guest ready", "qemu " + accel.name(), "ms", floor, null, null, null));
+        Stats c = Stats.of(create);
+        report.add(new Row("boot", "smolvm sandbox create", "cli", "ms", c, "bare QEMU", c.median() / floor.median(), null));
+        Stats ce = Stats.of(createExec);
+        report.add(new Row("boot", "create → first exec", "cli", "ms", ce, "bare QEMU", ce.median() / floor.median(),
+                "<= 1.15"));
+    }
+
+    /** Boots the image with nothing of smolvm around it and returns ms until init says ready. */
+    static double bareBoot(Path kernel, Path initrd, Path rootfs, String accel) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "smolvm-bare-");
+        try {
+            String key = Base64.getEncoder().encodeToString("ssh-ed25519 AAAA bench\n".getBytes());
+            String cmdline = QemuArgv.kernelCmdline("10.0.2.15/24", "10.0.2.2", "10.0.2.3", "bare", key);
+            VmSpec spec = new VmSpec("bare" + ProcessHandle.current().pid(), dir, kernel, initrd, rootfs, cmdline,
+                    512, 1, 2048, NetworkMode.USER, null, null, 0);
+            long t0 = System.nanoTime();
+            Proc.timeOk(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootfs.toString(),
+                    spec.overlayDisk().toString(), "2048M"), Map.of());
+            List<String> argv = QemuArgv.build(QemuBackend.BINARY, accel, spec);
+            Proc.timeOk(argv, Map.of());
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                if (Files.exists(spec.consoleLog()) && Files.readString(spec.consoleLog()).contains(READY)) {
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    long pid = Long.parseLong(Files.readString(spec.pidFile()).strip());
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    return ms;
+                }
+                Thread.sleep(5);
+            }
+            throw new IllegalStateException("bare QEMU boot did not reach '" + READY + "'");
+        } finally {
+            try {
+                if (Files.exists(dir.resolve("vm.pid"))) {
+                    long pid = Long.parseLong(Files.readString(dir.resolve("vm.pid")).strip());
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            } catch (IOException | NumberFormatException ignored) {
+                // already gone
+            }
+            Images.deleteTree(dir);
+        }
+    }
+}

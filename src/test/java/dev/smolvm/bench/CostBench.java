@@ -1,0 +1,63 @@
+package dev.smolvm.bench;
+
+import dev.smolvm.e2e.Cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Cost: host memory one idle sandbox takes beyond the guest RAM it actually uses (QEMU's RSS
+ * minus the guest's own used memory, plus the SSH master), and how many idle sandboxes would fit
+ * in the memory this host has available.
+ */
+final class CostBench {
+    private CostBench() {
+    }
+
+    static void run(Cli cli, String sandbox, long qemuPid, String sandboxId, Report report) throws Exception {
+        Thread.sleep(2000); // let the guest settle after the other sections
+        double qemuRssMib = rssKb(qemuPid) / 1024.0;
+        var free = Bench.check(cli.run("sandbox", "exec", sandbox, "--",
+                "awk '/MemTotal/ {t=$2} /MemAvailable/ {a=$2} END {print t - a}' /proc/meminfo"), "guest meminfo");
+        double guestUsedMib = Long.parseLong(free.out().strip()) / 1024.0;
+        double masterMib = 0;
+        var pg = Proc.run(List.of("pgrep", "-f", "ssh.*" + sandboxId + "/ssh.ctl"), java.util.Map.of());
+        for (String pid : pg.out().strip().split("\\s+")) {
+            if (!pid.isBlank()) {
+                masterMib += rssKb(Long.parseLong(pid)) / 1024.0;
+            }
+        }
+        double overhead = Math.max(0, qemuRssMib - guestUsedMib) + masterMib;
+        double perSandbox = qemuRssMib + masterMib;
+        double availableMib = memAvailableKb() / 1024.0;
+        report.add(one("QEMU RSS of an idle sandbox", "MiB", qemuRssMib));
+        report.add(one("guest's own used memory", "MiB", guestUsedMib));
+        report.add(one("SSH ControlMaster RSS", "MiB", masterMib));
+        report.add(one("host memory beyond guest use", "MiB", overhead));
+        report.add(one("idle sandboxes that fit in MemAvailable", "count", Math.floor(availableMib / perSandbox)));
+    }
+
+    private static Row one(String figure, String unit, double value) {
+        return new Row("cost", figure, "idle 512 MiB sandbox", unit, Stats.of(List.of(value)), null, null, null);
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return 0;
+    }
+
+    private static long memAvailableKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("MemAvailable:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return 0;
+    }
+}
