@@ -15,8 +15,7 @@ import java.util.Map;
 
 @Command(name = "image",
         mixinStandardHelpOptions = true,
-        description = "Build, list and remove guest images (kernel + initramfs + ext4 root).",
-        subcommands = {ImageCommand.Build.class, ImageCommand.ListImages.class, ImageCommand.Remove.class, ImageRecipe.class})
+        description = "Build, list and remove guest images (kernel + initramfs + ext4 root).")
 final class ImageCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -29,13 +29,14 @@ public final class Main {
     /** Runs one CLI invocation in-process; what tests call. */
     public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, InputStream in) {
         try (Context ctx = new Context(env, out, err, in)) {
-            CommandLine cl = commandLine(ctx);
+            CommandLine cl = commandLine(ctx, args);
             return cl.execute(args);
         }
     }
 
-    static CommandLine commandLine(Context ctx) {
+    static CommandLine commandLine(Context ctx, String[] args) {
         CommandLine cl = new CommandLine(new SmolvmCommand(ctx));
+        CommandTree.attach(cl, args);
         cl.setOut(new PrintWriter(ctx.out, true));
         cl.setErr(new PrintWriter(ctx.err, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -17,7 +17,6 @@ import java.util.Map;
         description = {"Forward ports of a running sandbox to 127.0.0.1 on this host.",
                 "Forwards survive this command exiting; they last until 'port close', until the sandbox",
                 "stops, or until the host reboots. State: ~/.smolvm/forwards/<sandbox>.json."},
-        subcommands = {PortExposeCommand.class, PortCloseCommand.class, PortListCommand.class},
         footer = {"", "Examples:",
                 "  smolvm port expose my-vm 8080:3000   # localhost:8080 -> guest port 3000",
                 "  smolvm port expose my-vm 3000        # any free host port -> guest port 3000",

@@ -7,17 +7,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "sandbox",
         mixinStandardHelpOptions = true,
-        description = "Create, run commands in, and throw away microVM sandboxes.",
-        subcommands = {
-                SandboxCreateCommand.class,
-                SandboxListCommand.class,
-                SandboxInfoCommand.class,
-                SandboxStartCommand.class,
-                SandboxStopCommand.class,
-                SandboxDeleteCommand.class,
-                SandboxExecCommand.class,
-                SandboxSshCommand.class,
-        })
+        description = "Create, run commands in, and throw away microVM sandboxes.")
 final class SandboxCommand implements Runnable {
     @Spec
     CommandSpec spec;

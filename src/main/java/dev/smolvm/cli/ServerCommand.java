@@ -15,8 +15,7 @@ import java.net.http.HttpResponse;
 
 @Command(name = "server",
         mixinStandardHelpOptions = true,
-        description = "Run the local HTTP API (REST + OpenAPI) over the same sandboxes as the CLI.",
-        subcommands = {ServerCommand.Start.class, ServerCommand.OpenApiSpec.class})
+        description = "Run the local HTTP API (REST + OpenAPI) over the same sandboxes as the CLI.")
 final class ServerCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -16,16 +16,6 @@ import picocli.CommandLine.Spec;
                 "  smolvm sandbox create --name demo      boot a sandbox (sets up the host on first use)",
                 "  smolvm sandbox exec demo -- uname -a   run a command in it",
                 "  smolvm sandbox delete --force demo     throw it away"},
-        subcommands = {
-                SandboxCommand.class,
-                ImageCommand.class,
-                SetupCommand.class,
-                DoctorCommand.class,
-                PortCommand.class,
-                ServerCommand.class,
-                SandboxSshCommand.class,
-                SandboxStopCommand.class,
-        },
         footer = {"", "State lives in ~/.smolvm (override with SMOLVM_HOME). Docs: docs/ in the smolvm repository."})
 public final class SmolvmCommand implements Runnable {
     final Context context;

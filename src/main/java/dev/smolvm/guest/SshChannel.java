@@ -72,13 +72,17 @@ public final class SshChannel {
         return argv;
     }
 
+    /** How a command ended: its exit status, or that the time limit ended it. */
+    public record Outcome(int exitCode, boolean timedOut) {
+    }
+
     /**
-     * Runs {@code remoteCommand} in the guest, streaming its output; returns its exit status.
-     * {@code hardLimit} is a backstop beyond the guest-side timeout: past it the client is killed
-     * and {@link GuestCommand#TIMED_OUT} is returned.
+     * Runs {@code remoteCommand} in the guest, streaming its output. Past {@code limit} the local
+     * client is killed, {@code onTimeout} runs (to end the command in the guest), and the outcome
+     * is {@link GuestCommand#TIMED_OUT} with {@code timedOut} set.
      */
-    public int exec(String remoteCommand, Duration hardLimit, InputStream stdin, OutputStream stdout,
-                    OutputStream stderr) {
+    public Outcome exec(String remoteCommand, Duration limit, InputStream stdin, OutputStream stdout,
+                        OutputStream stderr, Runnable onTimeout) {
         ProcessBuilder pb = new ProcessBuilder(command(List.of(remoteCommand)));
         if (stdin == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
@@ -93,9 +97,10 @@ public final class SshChannel {
         Thread out = Thread.ofVirtual().start(() -> pump(p.getInputStream(), stdout, false));
         Thread err = Thread.ofVirtual().start(() -> pump(p.getErrorStream(), stderr, false));
         try {
-            boolean done = p.waitFor(hardLimit.toMillis(), TimeUnit.MILLISECONDS);
+            boolean done = p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
                 p.destroyForcibly();
+                onTimeout.run();
                 p.waitFor();
             }
             out.join();
@@ -103,11 +108,12 @@ public final class SshChannel {
             if (in != null) {
                 in.interrupt();
             }
-            return done ? p.exitValue() : GuestCommand.TIMED_OUT;
+            return done ? new Outcome(p.exitValue(), false) : new Outcome(GuestCommand.TIMED_OUT, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             p.destroyForcibly();
-            return GuestCommand.TIMED_OUT;
+            onTimeout.run();
+            return new Outcome(GuestCommand.TIMED_OUT, true);
         }
     }
 

@@ -241,10 +241,11 @@ public final class Sandboxes {
     public ExecResult exec(String ref, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
         SandboxRecord r = requireRunning(ref);
         SshChannel channel = channel(r);
-        String remote = GuestCommand.remote(req.words(), req.shell(), req.timeoutSeconds());
-        long started = System.nanoTime();
-        int code = channel.exec(remote, Duration.ofSeconds(req.timeoutSeconds() + 10), stdin, stdout, stderr);
-        if (code == 255 && !channel.masterAlive()) {
+        String tag = SandboxNames.newId().substring(3) + Long.toHexString(System.nanoTime() & 0xffffff);
+        String remote = GuestCommand.remote(req.words(), req.shell(), tag);
+        SshChannel.Outcome outcome = channel.exec(remote, Duration.ofSeconds(req.timeoutSeconds()), stdin, stdout,
+                stderr, () -> channel.run(GuestCommand.kill(tag), Duration.ofSeconds(10)));
+        if (outcome.exitCode() == 255 && !outcome.timedOut() && !channel.masterAlive()) {
             SandboxRecord now = reconcile(find(r.id()));
             if (!SandboxStatus.fromWire(now.status()).hasVm()) {
                 throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' stopped while the "
@@ -253,9 +254,7 @@ public final class Sandboxes {
             throw SmolvmException.unavailable("could not reach sandbox '" + r.name() + "' over SSH at "
                     + r.guestIp() + "; see 'smolvm sandbox info " + r.name() + "'.");
         }
-        long elapsedMs = Duration.ofNanos(System.nanoTime() - started).toMillis();
-        boolean timedOut = code == GuestCommand.TIMED_OUT && elapsedMs >= req.timeoutSeconds() * 1000 - 500;
-        return new ExecResult(code, timedOut);
+        return new ExecResult(outcome.exitCode(), outcome.timedOut());
     }
 
     /** How to reach a running sandbox over SSH, as {@code user} with {@code key} (defaults when null). */

@@ -42,6 +42,9 @@ public final class Database implements AutoCloseable {
     }
 
     private void migrate() throws SQLException {
+        if (userVersion() >= SCHEMA_VERSION) {
+            return; // the common case: no write lock needed just to read
+        }
         inTransaction(c -> {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -69,9 +72,16 @@ public final class Database implements AutoCloseable {
                           last_error  TEXT
                         )""");
                 s.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
+                s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             return null;
         });
+    }
+
+    private int userVersion() throws SQLException {
+        try (Statement s = connection.createStatement(); var rs = s.executeQuery("PRAGMA user_version")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
     }
 
     @FunctionalInterface

@@ -8,6 +8,7 @@ import java.util.List;
 
 /** The QEMU command line for a {@link VmSpec}. Pure. */
 public final class QemuArgv {
+    static final int TCG_TB_MIB = 128;
     private QemuArgv() {
     }
 
@@ -15,7 +16,9 @@ public final class QemuArgv {
         List<String> a = new ArrayList<>();
         a.add(binary);
         a.addAll(List.of("-name", "smolvm-" + spec.id() + ",process=smolvm-" + spec.id()));
-        a.addAll(List.of("-machine", "pc", "-accel", accel));
+        // Under TCG, QEMU's translated-code cache defaults to 1 GiB and is the largest part of its
+        // memory; 128 MiB holds a small guest's working set.
+        a.addAll(List.of("-machine", "pc", "-accel", "tcg".equals(accel) ? "tcg,tb-size=" + TCG_TB_MIB : accel));
         if ("kvm".equals(accel)) {
             a.addAll(List.of("-cpu", "host"));
         }

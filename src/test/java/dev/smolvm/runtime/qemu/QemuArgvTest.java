@@ -77,7 +77,7 @@ class QemuArgvTest {
         List<String> argv = QemuArgv.build("/usr/bin/qemu-system-x86_64", "tcg", userSpec());
 
         assertThat(argv.get(0)).isEqualTo("/usr/bin/qemu-system-x86_64");
-        assertThat(valuesOf(argv, "-accel")).containsExactly("tcg");
+        assertThat(valuesOf(argv, "-accel")).containsExactly("tcg,tb-size=128");
         assertThat(argv).doesNotContain("-cpu", "host");
         assertThat(valuesOf(argv, "-m")).containsExactly("512M");
         assertThat(valuesOf(argv, "-smp")).containsExactly("1");

@@ -1,0 +1,68 @@
+package dev.smolvm.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command hierarchy, built lazily: picocli introspects every command class it is given, which
+ * costs far more start-up time than running the one command asked for. So only the branch named
+ * on the command line is built; help and usage errors get the whole tree.
+ */
+final class CommandTree {
+    private record Node(Class<?> type, List<Node> children) {
+        List<String> names() {
+            Command c = type.getAnnotation(Command.class);
+            List<String> names = new ArrayList<>(List.of(c.name()));
+            names.addAll(List.of(c.aliases()));
+            return names;
+        }
+    }
+
+    private static Node node(Class<?> type, Node... children) {
+        return new Node(type, List.of(children));
+    }
+
+    private static final List<Node> TOP = List.of(
+            node(SandboxCommand.class,
+                    node(SandboxCreateCommand.class), node(SandboxListCommand.class), node(SandboxInfoCommand.class),
+                    node(SandboxStartCommand.class), node(SandboxStopCommand.class), node(SandboxDeleteCommand.class),
+                    node(SandboxExecCommand.class), node(SandboxSshCommand.class)),
+            node(PortCommand.class,
+                    node(PortExposeCommand.class), node(PortCloseCommand.class), node(PortListCommand.class)),
+            node(ServerCommand.class, node(ServerCommand.Start.class), node(ServerCommand.OpenApiSpec.class)),
+            node(ImageCommand.class,
+                    node(ImageCommand.Build.class), node(ImageCommand.ListImages.class), node(ImageCommand.Remove.class),
+                    node(ImageRecipe.class)),
+            node(SetupCommand.class),
+            node(DoctorCommand.class),
+            node(SandboxSshCommand.class),
+            node(SandboxStopCommand.class));
+
+    private CommandTree() {
+    }
+
+    /** Adds to {@code root} the subcommands {@code args} lead to (all of them where args name none). */
+    static void attach(CommandLine root, String[] args) {
+        attach(root, TOP, args, 0);
+    }
+
+    private static void attach(CommandLine parent, List<Node> children, String[] args, int index) {
+        String next = index >= 0 && index < args.length ? args[index] : null;
+        for (Node child : children) {
+            if (next != null && child.names().contains(next)) {
+                CommandLine sub = new CommandLine(child.type(), CommandLine.defaultFactory());
+                parent.addSubcommand(sub);
+                attach(sub, child.children(), args, index + 1);
+                return;
+            }
+        }
+        for (Node child : children) {
+            CommandLine sub = new CommandLine(child.type(), CommandLine.defaultFactory());
+            parent.addSubcommand(sub);
+            attach(sub, child.children(), args, -1);
+        }
+    }
+}
