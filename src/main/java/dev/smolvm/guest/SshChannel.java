@@ -32,22 +32,24 @@ public final class SshChannel {
     }
 
     /**
-     * Waits until the guest accepts SSH and the ControlMaster is up. Fails early when {@code vmAlive}
-     * turns false (the VM died), with TIMEOUT when the deadline passes.
+     * Waits until the guest accepts SSH and the ControlMaster is up: first for {@code guestSaidReady}
+     * (its init's line on the console, read cheaply), then for port 22, then one handshake. Fails
+     * early when {@code vmAlive} turns false (the VM died), with TIMEOUT when the deadline passes.
      */
-    public void awaitReady(Duration timeout, BooleanSupplier vmAlive, String what) {
+    public void awaitReady(Duration timeout, BooleanSupplier vmAlive, BooleanSupplier guestSaidReady, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long checks = 0;
         while (System.nanoTime() < deadline) {
-            if (!vmAlive.getAsBoolean()) {
+            if (checks++ % 10 == 0 && !vmAlive.getAsBoolean()) {
                 throw SmolvmException.internal(what + " stopped while booting");
             }
-            if (portOpen(250)) {
+            if (guestSaidReady.getAsBoolean() && portOpen(50)) {
                 var r = Cmd.of(command(List.of("true"))).withTimeout(Duration.ofSeconds(15)).run();
                 if (r.ok()) {
                     return;
                 }
             }
-            sleep(100);
+            sleep(10);
         }
         throw new SmolvmException(dev.smolvm.ErrorCode.TIMEOUT, what + " did not answer over SSH within "
                 + timeout.toSeconds() + " s");

@@ -33,10 +33,20 @@ public final class HostPackages {
         return r.ok() && r.stdout().contains("install ok installed");
     }
 
+    /** The needed packages that are not installed, asked of dpkg in one call (this is on the create path). */
     public static List<String> missing() {
+        List<String> argv = new ArrayList<>(List.of("dpkg-query", "-W", "-f=${Package} ${Status}\n"));
+        NEEDED.forEach(n -> argv.add(n.pkg()));
+        var r = Cmd.of(argv).run();
+        java.util.Set<String> installed = new java.util.HashSet<>();
+        for (String line : r.stdout().split("\n")) {
+            if (line.endsWith(" install ok installed")) {
+                installed.add(line.substring(0, line.indexOf(' ')).replaceFirst(":.*", ""));
+            }
+        }
         List<String> out = new ArrayList<>();
         for (Need n : NEEDED) {
-            if (!installed(n.pkg())) {
+            if (!installed.contains(n.pkg())) {
                 out.add(n.pkg());
             }
         }

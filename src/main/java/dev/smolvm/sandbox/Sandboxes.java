@@ -57,6 +57,8 @@ public final class Sandboxes {
     }
 
     private static final Duration STALE_BOOT = Duration.ofMinutes(15);
+    /** What the guest's init prints on the console once its network and keys are set up. */
+    static final String GUEST_READY = "smolvm: guest ready";
     private final Home home;
     private final SandboxStore store;
     private final Images images;
@@ -360,7 +362,9 @@ public final class Sandboxes {
         store.update(booting);
         SshChannel channel = channel(booting);
         try {
-            channel.awaitReady(bootTimeout, () -> backend.isAlive(pid, booting.id()), "sandbox '" + r.name() + "'");
+            ConsoleWatch console = new ConsoleWatch(spec.consoleLog(), GUEST_READY);
+            channel.awaitReady(bootTimeout, () -> backend.isAlive(pid, booting.id()), console::seen,
+                    "sandbox '" + r.name() + "'");
         } catch (RuntimeException e) {
             Path kept = keepConsoleLog(spec);
             backend.kill(pid, r.id(), spec, Duration.ofSeconds(5));
