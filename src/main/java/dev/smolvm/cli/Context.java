@@ -24,7 +24,9 @@ public final class Context implements AutoCloseable {
 
     Smolvm smolvm() {
         if (smolvm == null) {
+            dev.smolvm.host.Trace.mark("core: opening");
             smolvm = Smolvm.open(env);
+            dev.smolvm.host.Trace.mark("core: open");
         }
         return smolvm;
     }

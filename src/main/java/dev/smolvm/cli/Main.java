@@ -21,6 +21,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        dev.smolvm.host.Trace.mark("jvm: main");
         int code = run(args, System.getenv(), System.out, System.err, System.in);
         System.out.flush();
         System.exit(code);

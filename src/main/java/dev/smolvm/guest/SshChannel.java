@@ -40,10 +40,14 @@ public final class SshChannel {
         long deadline = System.nanoTime() + timeout.toNanos();
         long checks = 0;
         while (System.nanoTime() < deadline) {
+            if (checks == 0) {
+                dev.smolvm.host.Trace.mark("boot: waiting for the guest");
+            }
             if (checks++ % 10 == 0 && !vmAlive.getAsBoolean()) {
                 throw SmolvmException.internal(what + " stopped while booting");
             }
             if (guestSaidReady.getAsBoolean() && portOpen(50)) {
+                dev.smolvm.host.Trace.mark("boot: port 22 open");
                 var r = Cmd.of(command(List.of("true"))).withTimeout(Duration.ofSeconds(15)).run();
                 if (r.ok()) {
                     return;

@@ -10,6 +10,7 @@ import dev.smolvm.guest.SshTarget;
 import dev.smolvm.host.FileLock;
 import dev.smolvm.host.HostPackages;
 import dev.smolvm.host.Progress;
+import dev.smolvm.host.Trace;
 import dev.smolvm.image.GuestImage;
 import dev.smolvm.image.GuestOs;
 import dev.smolvm.image.Images;
@@ -128,6 +129,7 @@ public final class Sandboxes {
     // ---- lifecycle --------------------------------------------------------------------------
 
     public Sandbox create(CreateRequest request, Progress progress) {
+        Trace.mark("create: start");
         CreateRequest req = request.validated();
         BackendKind kind = req.backend() == null ? BackendKind.QEMU : BackendKind.parse(req.backend());
         GuestOs os = req.os() == null ? GuestOs.DEBIAN : GuestOs.parse(req.os());
@@ -137,6 +139,7 @@ public final class Sandboxes {
                     + "name or delete it with 'smolvm sandbox delete " + req.name() + "'.");
         }
         ensureHostReady(backend, progress);
+        Trace.mark("create: host ready");
         GuestImage image = images.resolve(req.image(), os, progress);
         int diskMib = req.diskMib() == null ? Math.max(2048, image.rootfsMib()) : req.diskMib();
         if (diskMib < image.rootfsMib()) {
@@ -304,6 +307,7 @@ public final class Sandboxes {
 
     private SandboxRecord boot(SandboxRecord r, GuestImage image, Duration bootTimeout, Progress progress) {
         Backend backend = backend(r);
+        Trace.mark("boot: start");
         String publicKey = SshKeys.ensure(home.defaultSshKey());
         Path dir = home.sandboxDir(r.id());
         try {
@@ -329,7 +333,9 @@ public final class Sandboxes {
             }
             Lease lease = new Lease(index);
             r = r.withLease(index);
+            Trace.mark("boot: lease");
             tapNetwork.up(lease);
+            Trace.mark("boot: tap up");
             tap = lease.tapName();
             mac = lease.mac();
             guestIp = lease.guestIp();
@@ -353,6 +359,7 @@ public final class Sandboxes {
         long pid;
         try {
             pid = backend.boot(spec);
+            Trace.mark("boot: qemu started");
         } catch (RuntimeException e) {
             tapNetwork.down(tap);
             throw e;
@@ -373,6 +380,7 @@ public final class Sandboxes {
             throw new SmolvmException(e instanceof SmolvmException se ? se.code() : ErrorCode.INTERNAL,
                     e.getMessage() + "; the guest console log is at " + kept + ".");
         }
+        Trace.mark("boot: ssh ready");
         SandboxRecord running = booting.withStatus(SandboxStatus.RUNNING.wireName(), null);
         store.update(running);
         progress.step("Sandbox '" + r.name() + "' is running at " + guestIp
