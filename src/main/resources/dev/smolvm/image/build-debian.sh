@@ -86,7 +86,7 @@ mkdir -p "$ird/bin" "$ird/lib/modules"
 install -m 0755 /bin/busybox "$ird/bin/busybox"
 install -m 0755 "$here/initramfs-init" "$ird/init"
 : > "$ird/modules.order"
-for mod in virtio_pci virtio_blk virtio_net virtio-rng; do
+for mod in virtio_pci virtio_blk virtio_net virtio-rng virtio_balloon; do
   modprobe -S "$kver" --show-depends "$mod" | awk '$1 == "insmod" { print $2 }' | while read -r ko; do
     name=$(basename "$ko")
     if [ ! -e "$ird/lib/modules/$name" ]; then

@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * {@code bench/run}: measures smolvm beside the limits of the same machine, in one run, and
  * writes bench/results/latest.md and latest.json. Benchmarks are not tests: nothing here asserts
- * a time. {@code --quick} makes fewer, smaller runs (CI's smoke pass). Naming sections runs only
+ * a time. {@code --quick} makes fewer, smaller runs (CI's smoke pass);
+ * {@code --out DIR} writes the results elsewhere. Naming sections runs only
  * those: {@code bench/run forwarding}.
  */
 public final class Bench {
@@ -24,8 +25,12 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
         Set<String> wanted = new LinkedHashSet<>();
-        for (String a : args) {
-            if (!a.startsWith("--")) {
+        Path out = Path.of("bench/results");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--out") && i + 1 < args.length) {
+                out = Path.of(args[++i]);
+            } else if (!a.startsWith("--")) {
                 if (!SECTIONS.contains(a)) {
                     System.err.println("bench: unknown section '" + a + "'; sections: " + String.join(", ", SECTIONS));
                     System.exit(2);
@@ -82,7 +87,6 @@ public final class Bench {
                 server.waitFor();
             }
         }
-        Path out = Path.of(System.getProperty("bench.out", "bench/results"));
         report.write(out);
         System.err.println("bench: wrote " + out.resolve("latest.md") + " and latest.json");
     }

@@ -335,11 +335,15 @@ class PortForwardE2ETest {
         assertThat(Host.pgrep("127.0.0.1:" + tunnelPort + ":")).isEmpty();
     }
 
+    private int squattedPort;
+
     @Test
     @Order(14)
     void stopReleasesEveryForward() {
         int tunnel = Net.freePort();
         assertThat(tunnelCli.run("port", "expose", "web", tunnel + ":3000").code()).isZero();
+        squattedPort = Net.freePort();
+        assertThat(cli.run("port", "expose", "web", squattedPort + ":3000").code()).isZero();
         assertThat(cli.run("sandbox", "stop", "web").code()).isZero();
         assertThat(Files.exists(stateFile())).isFalse();
         assertThat(Host.sh("nft list table ip smolvm_fwd 2>/dev/null | grep -c " + id + " || true").strip()).isEqualTo("0");
@@ -354,11 +358,18 @@ class PortForwardE2ETest {
 
     @Test
     @Order(15)
-    void startBringsBackForwardsWithExplicitHostPorts() {
-        var r = cli.run("sandbox", "start", "web");
+    void startBringsBackForwardsWithExplicitHostPortsAndReportsOneItCannot() throws Exception {
+        Cli.Result r;
+        // While the sandbox was stopped, another program took one of its ports.
+        try (ServerSocket squatter = new ServerSocket(squattedPort, 1, InetAddress.getLoopbackAddress())) {
+            r = cli.run("sandbox", "start", "web");
+        }
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.err()).contains("Restored forward localhost:" + nftPort + " → guest:3000",
-                "Restored forward localhost:" + tunnelPort + " → guest:3000");
+                "Restored forward localhost:" + tunnelPort + " → guest:3000",
+                "Could not restore forward " + squattedPort + ":3000: host port " + squattedPort + " is already in use by java");
+        assertThat(cli.run("port", "list", "web", "--json").json().get("data").get("forwards"))
+                .extracting(f -> f.get("host_port").asInt()).containsExactlyInAnyOrder(nftPort, tunnelPort);
         startServers();
         assertThat(Net.get(nftPort)).isEqualTo("hello-from-guest\n");
         assertThat(Net.get(tunnelPort)).isEqualTo("hello-from-guest\n");

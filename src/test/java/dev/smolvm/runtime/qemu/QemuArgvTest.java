@@ -61,7 +61,8 @@ class QemuArgvTest {
         assertThat(valuesOf(argv, "-device")).containsExactly(
                 "virtio-blk-pci,drive=root",
                 "virtio-net-pci,netdev=net0,mac=52:54:00:5d:00:07",
-                "virtio-rng-pci");
+                "virtio-rng-pci",
+                "virtio-balloon-pci,free-page-reporting=on,deflate-on-oom=on");
         assertThat(String.join(" ", argv)).doesNotContain("hostfwd");
     }
 
@@ -86,7 +87,8 @@ class QemuArgvTest {
         assertThat(valuesOf(argv, "-device")).containsExactly(
                 "virtio-blk-pci,drive=root",
                 "virtio-net-pci,netdev=net0",
-                "virtio-rng-pci");
+                "virtio-rng-pci",
+                "virtio-balloon-pci,free-page-reporting=on,deflate-on-oom=on");
         assertThat(valuesOf(argv, "-qmp")).containsExactly("unix:" + DIR + "/qmp.sock,server=on,wait=off");
         assertThat(valuesOf(argv, "-serial")).containsExactly("file:" + DIR + "/console.log");
         assertThat(String.join(" ", argv)).doesNotContain("tap,", "ifname=", "mac=");
