@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 public final class TapNetwork {
     private static final String TAP_PREFIX = "smv";
     private static final Pattern INET = Pattern.compile("\\binet (172\\.16\\.\\d+\\.\\d+)/");
+    private static final Pattern TAP = Pattern.compile(": " + TAP_PREFIX + "(\\d+)[:@]");
 
     /** Whether this process can make TAP devices at all. */
     public static boolean supported() {
@@ -37,11 +38,7 @@ public final class TapNetwork {
             int n = (Integer.parseInt(parts[2]) << 8) | Integer.parseInt(parts[3]);
             used.add(n >> 2);
         }
-        var links = Cmd.of("ip", "-o", "link", "show").run();
-        Matcher t = Pattern.compile(": " + TAP_PREFIX + "(\\d+)[:@]").matcher(links.stdout());
-        while (t.find()) {
-            used.add(Integer.parseInt(t.group(1)));
-        }
+        used.addAll(indexesOfTaps());
         return used;
     }
 
@@ -63,10 +60,11 @@ public final class TapNetwork {
         }
     }
 
+    /** Lease indexes of the smolvm TAP devices present on the host. */
     private Set<Integer> indexesOfTaps() {
         Set<Integer> used = new HashSet<>();
         var links = Cmd.of("ip", "-o", "link", "show").run();
-        Matcher t = Pattern.compile(": " + TAP_PREFIX + "(\\d+)[:@]").matcher(links.stdout());
+        Matcher t = TAP.matcher(links.stdout());
         while (t.find()) {
             used.add(Integer.parseInt(t.group(1)));
         }
