@@ -39,7 +39,8 @@ final class CommandTree {
             node(SetupCommand.class),
             node(DoctorCommand.class),
             node(SandboxSshCommand.class),
-            node(SandboxStopCommand.class));
+            node(SandboxStopCommand.class),
+            node(AotTrainCommand.class));
 
     private CommandTree() {
     }

@@ -41,7 +41,12 @@ public final class NftablesTransport implements Transport {
 
     @Override
     public boolean alive(String sandboxId, Forward f) {
-        return NftForwardRules.find(listing(), NftForwardRules.tag(sandboxId, f.proto(), f.hostPort())).size() == 2;
+        return alive(listing(), sandboxId, f);
+    }
+
+    /** The same check against a listing already taken (one {@code nft} call for many forwards). */
+    public boolean alive(String listing, String sandboxId, Forward f) {
+        return NftForwardRules.find(listing, NftForwardRules.tag(sandboxId, f.proto(), f.hostPort())).size() == 2;
     }
 
     /** Host ports already DNATed by any smolvm forward on this host. */
@@ -49,7 +54,8 @@ public final class NftablesTransport implements Transport {
         return NftForwardRules.hostPortsInUse(listing(), protocol);
     }
 
-    private static String listing() {
+    /** The table as JSON ({@code nft -j}), or empty when it does not exist. */
+    public String listing() {
         var r = Cmd.of("nft", "-j", "list", "table", "ip", NftForwardRules.TABLE).run();
         return r.ok() ? r.stdout() : "";
     }

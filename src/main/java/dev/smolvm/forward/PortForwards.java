@@ -7,6 +7,7 @@ import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
 import dev.smolvm.host.FileLock;
 import dev.smolvm.host.Progress;
+import dev.smolvm.host.Trace;
 import dev.smolvm.sandbox.Sandbox;
 import dev.smolvm.sandbox.Sandboxes;
 
@@ -145,10 +146,13 @@ public final class PortForwards implements Sandboxes.LifecycleListener {
     /** The sandbox's forwards after checking each one; dead ones are removed from the state file. */
     public Listing list(String ref) {
         Sandbox sb = sandboxes.get(ref);
+        Trace.mark("ports: sandbox found");
         try (FileLock ignored = lock()) {
             ForwardsFile file = file(sb);
             List<Forward> all = file.read();
+            Trace.mark("ports: state file read");
             List<Forward> alive = live(sb, all);
+            Trace.mark("ports: forwards checked");
             List<Forward> pruned = all.stream().filter(f -> !alive.contains(f)).toList();
             if (!pruned.isEmpty()) {
                 file.write(sb.name(), sb.id(), alive);
@@ -218,7 +222,11 @@ public final class PortForwards implements Sandboxes.LifecycleListener {
         if (!sb.running()) {
             return List.of();
         }
-        return forwards.stream().filter(f -> transport(f.transport()).alive(sb.id(), f)).toList();
+        boolean anyNft = forwards.stream().anyMatch(f -> f.transport().equals(nftables.name()));
+        String nftListing = anyNft ? nftables.listing() : "";
+        return forwards.stream().filter(f -> f.transport().equals(nftables.name())
+                ? nftables.alive(nftListing, sb.id(), f)
+                : sshTunnel.alive(sb.id(), f)).toList();
     }
 
     /** "sandbox 'x' (8080:3000)" when one of smolvm's forwards on this host already uses the port. */
