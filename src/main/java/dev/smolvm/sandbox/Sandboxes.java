@@ -157,12 +157,25 @@ public final class Sandboxes {
         if (!store.insertIfNameFree(r)) {
             throw SmolvmException.conflict("a sandbox named '" + name + "' already exists; pick another name.");
         }
+        // A sandbox that never came up is not kept half-made: everything it took is given back, also
+        // when this process is interrupted (Ctrl-C, SIGTERM) in the middle of the boot.
+        Thread onInterrupt = new Thread(() -> discard(r.id()), "discard-" + r.id());
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
         try {
             return Sandbox.of(boot(r, image, bootTimeout(req), progress));
         } catch (RuntimeException e) {
-            // A sandbox that never came up is not kept half-made: everything it took is given back.
             discard(r.id());
             throw e;
+        } finally {
+            removeHook(onInterrupt);
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running or has run
         }
     }
 
@@ -183,13 +196,17 @@ public final class Sandboxes {
             SandboxRecord starting = r.withStatus(SandboxStatus.STARTING.wireName(), null);
             store.update(starting);
             Sandbox started;
+            String id = r.id();
+            Thread onInterrupt = new Thread(() -> abandonBoot(id, "interrupted while starting"), "abandon-" + id);
+            Runtime.getRuntime().addShutdownHook(onInterrupt);
             try {
                 started = Sandbox.of(boot(starting, image, bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT
                         : bootTimeout, progress));
             } catch (RuntimeException e) {
-                SandboxRecord failed = clearRuntime(find(r.id())).withStatus(SandboxStatus.ERROR.wireName(), e.getMessage());
-                store.update(failed);
+                abandonBoot(id, e.getMessage());
                 throw e;
+            } finally {
+                removeHook(onInterrupt);
             }
             for (LifecycleListener listener : listeners) {
                 listener.started(started, progress);
@@ -401,6 +418,19 @@ public final class Sandboxes {
         return kept;
     }
 
+    /** A start that did not finish: its VM (if any) is killed, its resources freed, and it is marked error. */
+    private void abandonBoot(String id, String why) {
+        SandboxRecord now = store.find(id).orElse(null);
+        if (now == null) {
+            return;
+        }
+        if (now.pid() != null) {
+            backend(now).kill(now.pid(), now.id(), specFor(now), Duration.ofSeconds(5));
+        }
+        releaseRuntime(now, false);
+        store.update(clearRuntime(now).withStatus(SandboxStatus.ERROR.wireName(), why));
+    }
+
     /** Graceful power-off through the guest, then QMP quit, then SIGKILL. */
     private void shutDown(SandboxRecord r, Duration timeout) {
         if (r.pid() == null) {
@@ -435,14 +465,26 @@ public final class Sandboxes {
 
     private void discard(String id) {
         SandboxRecord r = store.find(id).orElse(null);
-        if (r != null && r.pid() != null) {
-            backend(r).kill(r.pid(), r.id(), specFor(r), Duration.ofSeconds(5));
+        Long pid = r == null ? null : r.pid();
+        if (pid == null) {
+            pid = pidFromFile(home.sandboxDir(id).resolve("vm.pid")); // QEMU is up but not yet recorded
+        }
+        if (r != null && pid != null) {
+            backend(r).kill(pid, r.id(), specFor(r), Duration.ofSeconds(5));
         }
         if (r != null && r.tap() != null) {
             tapNetwork.down(r.tap());
         }
         Images.deleteTree(home.sandboxDir(id));
         store.delete(id);
+    }
+
+    private static Long pidFromFile(Path file) {
+        try {
+            return Long.parseLong(Files.readString(file).strip());
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
     }
 
     private GuestImage resolveImage(SandboxRecord r) {

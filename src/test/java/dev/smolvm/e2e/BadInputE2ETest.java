@@ -116,6 +116,49 @@ class BadInputE2ETest {
     }
 
     @Test
+    void aGuestThatDoesNotAnswerInTimeLeavesNothingBehind() {
+        var r = cli.run("sandbox", "create", "--name", "slow", "--boot-timeout", "1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("smolvm: sandbox 'slow' did not answer over SSH within 1 s; the guest console "
+                + "log is at " + cli.home().resolve("logs")).endsWith("-console.log.\n");
+        assertNoStackTrace(r);
+        assertThat(cli.run("sandbox", "list", "--all", "--json").json().get("data")).isEmpty();
+        assertThat(Host.pgrep("process=smolvm-vm-")).as("no QEMU of this home left")
+                .satisfiesAnyOf(p -> assertThat(p).isEmpty(), p -> assertThat(Host.sh("ps -o args= -p " + p.replace('\n', ','))
+                        .contains(cli.home().toString())).isFalse());
+        assertThat(cli.home().resolve("sandboxes")).isEmptyDirectory();
+    }
+
+    @Test
+    void aCreateInterruptedMidBootLeavesNothingBehind() throws Exception {
+        var pb = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                dev.smolvm.cli.Main.class.getName(), "sandbox", "create", "--name", "interrupted");
+        pb.environment().putAll(cli.env());
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        java.nio.file.Path sandboxes = cli.home().resolve("sandboxes");
+        for (int i = 0; i < 300 && !hasVmPid(sandboxes); i++) {
+            Thread.sleep(50); // until QEMU is running for it
+        }
+        assertThat(hasVmPid(sandboxes)).as("QEMU started").isTrue();
+        String vmPid = Host.sh("cat " + sandboxes + "/*/vm.pid").strip();
+        p.destroy(); // SIGTERM, as Ctrl-C or a service manager would
+        assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(Host.processAlive(Long.parseLong(vmPid))).as("its QEMU was stopped").isFalse();
+        assertThat(cli.run("sandbox", "list", "--all", "--json").json().get("data")).isEmpty();
+        assertThat(sandboxes).isEmptyDirectory();
+    }
+
+    private static boolean hasVmPid(java.nio.file.Path sandboxes) {
+        try (var dirs = java.nio.file.Files.list(sandboxes)) {
+            return dirs.anyMatch(d -> java.nio.file.Files.exists(d.resolve("vm.pid")));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    @Test
     void exitCodesHoldForARealProcess() {
         var usage = cli.runProcess("sandbox", "create", "--memory", "abc");
         assertThat(usage.code()).isEqualTo(2);

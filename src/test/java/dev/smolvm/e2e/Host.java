@@ -35,7 +35,13 @@ final class Host {
         return sh("pgrep -f '[" + regex.charAt(0) + "]" + regex.substring(1) + "' || true").strip();
     }
 
+    /** Alive and not a zombie (a killed daemon waits a moment for PID 1 to reap it). */
     static boolean processAlive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", String.valueOf(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
     }
 }
