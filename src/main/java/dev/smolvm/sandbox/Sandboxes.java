@@ -472,8 +472,12 @@ public final class Sandboxes {
         if (r != null && pid != null) {
             backend(r).kill(pid, r.id(), specFor(r), Duration.ofSeconds(5));
         }
-        if (r != null && r.tap() != null) {
-            tapNetwork.down(r.tap());
+        if (r != null) {
+            // The TAP exists before the record names it (it is made before QEMU starts); the lease says which it is.
+            String tap = r.tap() != null ? r.tap() : r.leaseIndex() != null ? new Lease(r.leaseIndex()).tapName() : null;
+            if (tap != null) {
+                tapNetwork.down(tap);
+            }
         }
         Images.deleteTree(home.sandboxDir(id));
         store.delete(id);

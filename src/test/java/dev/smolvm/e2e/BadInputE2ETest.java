@@ -131,6 +131,7 @@ class BadInputE2ETest {
 
     @Test
     void aCreateInterruptedMidBootLeavesNothingBehind() throws Exception {
+        String tapsBefore = Host.sh("ip -o link show | grep -c ': smv' || true").strip();
         var pb = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 dev.smolvm.cli.Main.class.getName(), "sandbox", "create", "--name", "interrupted");
@@ -146,6 +147,8 @@ class BadInputE2ETest {
         p.destroy(); // SIGTERM, as Ctrl-C or a service manager would
         assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(Host.processAlive(Long.parseLong(vmPid))).as("its QEMU was stopped").isFalse();
+        assertThat(Host.sh("ip -o link show | grep -c ': smv' || true").strip()).as("its TAP device was removed")
+                .isEqualTo(tapsBefore);
         assertThat(cli.run("sandbox", "list", "--all", "--json").json().get("data")).isEmpty();
         assertThat(sandboxes).isEmptyDirectory();
     }
