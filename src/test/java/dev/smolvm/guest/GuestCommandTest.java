@@ -50,6 +50,8 @@ class GuestCommandTest {
             assertThat(Path.of(GuestCommand.pidFile(tag))).doesNotExist();
         } finally {
             Files.deleteIfExists(Path.of(GuestCommand.pidFile(tag)));
+            Files.deleteIfExists(home.resolve(".profile"));
+            Files.deleteIfExists(home);
         }
     }
 
