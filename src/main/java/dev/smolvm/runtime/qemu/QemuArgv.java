@@ -51,6 +51,9 @@ public final class QemuArgv {
                                        String authorizedKeyBase64) {
         return String.join(" ", List.of(
                 "console=ttyS0", "root=/dev/vda", "rw", "quiet", "panic=-1", "random.trust_cpu=on",
+                // PCI interrupt routing from the BIOS tables instead of ACPI: the ACPI link set-up
+                // costs ~0.4 s of emulated boot (measured); ACPI itself (power-off) stays on.
+                "pci=noacpi",
                 "smolvm.ip=" + guestCidr, "smolvm.gw=" + gateway, "smolvm.dns=" + dns,
                 "smolvm.hostname=" + hostname, "smolvm.authkey=" + authorizedKeyBase64));
     }

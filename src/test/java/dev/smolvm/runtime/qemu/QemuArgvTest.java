@@ -103,7 +103,7 @@ class QemuArgvTest {
     @Test
     void kernelCmdlineExact() {
         assertThat(QemuArgv.kernelCmdline("172.16.0.2/30", "172.16.0.1", "1.1.1.1", "my-vm", "c3NoLWVkMjU1MTk="))
-                .isEqualTo("console=ttyS0 root=/dev/vda rw quiet panic=-1 random.trust_cpu=on"
+                .isEqualTo("console=ttyS0 root=/dev/vda rw quiet panic=-1 random.trust_cpu=on pci=noacpi"
                         + " smolvm.ip=172.16.0.2/30 smolvm.gw=172.16.0.1 smolvm.dns=1.1.1.1"
                         + " smolvm.hostname=my-vm smolvm.authkey=c3NoLWVkMjU1MTk=");
     }
