@@ -34,6 +34,24 @@ final class SandboxSshCommand extends BaseCommand {
     @Option(names = "--ssh-user", paramLabel = "USER", defaultValue = "root", description = "SSH user to connect as (default: ${DEFAULT-VALUE}).")
     String sshUser;
 
+    /**
+     * Whether this process talks to a terminal. On JDK 22+ System.console() exists even when it
+     * does not, and Console.isTerminal() says; on JDK 21 a console exists only on a terminal.
+     */
+    static boolean onTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException jdk21) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
+    }
+
     @Override
     int run() {
         SshTarget target = ctx().smolvm().sandboxes().sshTarget(sandbox, sshUser, sshKey);
@@ -41,7 +59,7 @@ final class SandboxSshCommand extends BaseCommand {
             throw SmolvmException.invalid("cannot read the SSH key " + sshKey + ".");
         }
         List<String> argv = new ArrayList<>(new SshChannel(target).command(command));
-        boolean tty = System.console() != null && command.isEmpty();
+        boolean tty = command.isEmpty() && onTerminal();
         if (tty) {
             argv.set(argv.indexOf("-T"), "-t");
         }
