@@ -28,11 +28,6 @@ public final class HostPackages {
     private HostPackages() {
     }
 
-    public static boolean installed(String pkg) {
-        var r = Cmd.of("dpkg-query", "-W", "-f=${Status}", pkg).run();
-        return r.ok() && r.stdout().contains("install ok installed");
-    }
-
     /** The needed packages that are not installed, asked of dpkg in one call (this is on the create path). */
     public static List<String> missing() {
         List<String> argv = new ArrayList<>(List.of("dpkg-query", "-W", "-f=${Package} ${Status}\n"));
