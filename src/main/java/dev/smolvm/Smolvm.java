@@ -21,7 +21,7 @@ import java.util.Map;
  * <pre>{@code
  * try (Smolvm smolvm = Smolvm.open(System.getenv())) {
  *     Sandbox sb = smolvm.sandboxes().create(CreateRequest.defaults(), Progress.SILENT);
- *     smolvm.sandboxes().exec(sb.id(), new ExecRequest(List.of("uname -a"), ShellMode.LOGIN, 30), null, System.out, System.err);
+ *     smolvm.sandboxes().exec(sb.id(), ExecRequest.argv("uname", "-a"), null, System.out, System.err);
  *     smolvm.sandboxes().delete(sb.id(), true);
  * }
  * }</pre>

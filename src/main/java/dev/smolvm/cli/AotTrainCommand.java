@@ -3,7 +3,7 @@ package dev.smolvm.cli;
 import dev.smolvm.forward.ForwardsFile;
 import dev.smolvm.forward.PortMapping;
 import dev.smolvm.guest.GuestCommand;
-import dev.smolvm.guest.ShellMode;
+import dev.smolvm.guest.ShellWords;
 import dev.smolvm.guest.SshChannel;
 import dev.smolvm.guest.SshTarget;
 import picocli.CommandLine;
@@ -44,7 +44,7 @@ final class AotTrainCommand extends BaseCommand {
         file.delete();
         PortMapping.parse("8080:3000");
         PortMapping.parse("5353:53/udp");
-        String remote = GuestCommand.remote(List.of("true"), ShellMode.LOGIN, "train");
+        String remote = GuestCommand.login(ShellWords.quoteAll(List.of("true")), "/tmp", Map.of("A", "1"), "train");
         // ssh to a closed loopback port fails at once, but loads what a real exec loads.
         var target = new SshTarget("127.0.0.1", 1, "root", home.defaultSshKey(), home.root().resolve("known_hosts"),
                 null);

@@ -1,6 +1,7 @@
 package dev.smolvm.cli;
 
 import dev.smolvm.guest.ShellMode;
+import dev.smolvm.host.Progress;
 import dev.smolvm.sandbox.ExecRequest;
 import dev.smolvm.sandbox.ExecResult;
 import picocli.CommandLine.Command;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,17 +18,22 @@ import java.util.Map;
 @Command(name = "exec",
         mixinStandardHelpOptions = true,
         description = {"Run a command in a running sandbox and exit with its exit code.",
+                "The words after '--' reach the guest program exactly as given (as with 'docker exec'): "
+                        + "they are quoted one by one and run by the guest's login shell. For pipes, '&&' "
+                        + "or variables, pass a script to a shell: -- sh -c '...'.",
                 "Its stdout and stderr are passed through. With --json they are captured into the envelope."},
         footer = {"", "Examples:",
                 "  smolvm sandbox exec demo -- uname -a",
-                "  smolvm sandbox exec demo -- 'cd /tmp && ls | wc -l'",
+                "  smolvm sandbox exec demo -- sh -c 'cd /tmp && ls | wc -l'",
+                "  smolvm sandbox exec demo --cwd /tmp --env GREETING=hi -- sh -c 'echo $GREETING from $PWD'",
                 "  smolvm sandbox exec demo --shell raw -- printf '%s\\n' '$HOME'",
+                "  smolvm sandbox exec demo --start -- python3 --version",
                 "  echo hi | smolvm sandbox exec -i demo -- cat"})
 final class SandboxExecCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "SANDBOX", description = "Name or ID of the sandbox.")
     String sandbox;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command, after '--'.")
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments, after '--'.")
     List<String> command;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
@@ -34,16 +41,32 @@ final class SandboxExecCommand extends BaseCommand {
     long timeout;
 
     @Option(names = "--shell", paramLabel = "MODE", defaultValue = "login",
-            description = "login: run through the guest's login shell; raw: run the words as argv, no shell (default: ${DEFAULT-VALUE}).")
+            description = "login: run through the guest's login shell (profile read); raw: exec the words with no "
+                    + "shell at all (default: ${DEFAULT-VALUE}).")
     String shell;
+
+    @Option(names = {"-w", "--cwd"}, paramLabel = "DIR",
+            description = "Run in this absolute guest directory instead of the user's home.")
+    String cwd;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE",
+            description = "Set an environment variable for the command (repeatable); it wins over the profile.")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--start", description = "Start the sandbox first if it is stopped.")
+    boolean start;
 
     @Option(names = {"-i", "--interactive"}, description = "Pass this command's stdin to the guest command.")
     boolean interactive;
 
     @Override
     int run() {
-        ExecRequest req = new ExecRequest(command, ShellMode.parse(shell), timeout);
+        ExecRequest req = ExecRequest.argv(command).withShell(ShellMode.parse(shell)).withTimeout(timeout)
+                .withCwd(cwd).withEnv(ExecRequest.parseEnv(env));
         var core = ctx().smolvm().sandboxes();
+        if (start) {
+            core.start(sandbox, null, json ? Progress.SILENT : ctx().progress());
+        }
         if (json) {
             var out = new ByteArrayOutputStream();
             var err = new ByteArrayOutputStream();
@@ -52,6 +75,7 @@ final class SandboxExecCommand extends BaseCommand {
             data.put("sandbox", sandbox);
             data.put("exit_code", r.exitCode());
             data.put("timed_out", r.timedOut());
+            data.put("duration_ms", r.durationMs());
             data.put("stdout", out.toString(StandardCharsets.UTF_8));
             data.put("stderr", err.toString(StandardCharsets.UTF_8));
             return emit(r.exitCode(), data, () -> { });
@@ -63,5 +87,4 @@ final class SandboxExecCommand extends BaseCommand {
         }
         return r.exitCode();
     }
-
 }

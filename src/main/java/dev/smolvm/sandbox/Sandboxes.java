@@ -4,6 +4,7 @@ import dev.smolvm.ErrorCode;
 import dev.smolvm.Home;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.guest.GuestCommand;
+import dev.smolvm.guest.ShellMode;
 import dev.smolvm.guest.SshChannel;
 import dev.smolvm.guest.SshKeys;
 import dev.smolvm.guest.SshTarget;
@@ -99,8 +100,8 @@ public final class Sandboxes {
         if (ref == null || ref.isBlank()) {
             throw SmolvmException.invalid("no sandbox name or id given.");
         }
-        return store.find(ref).orElseThrow(() -> SmolvmException.notFound("no sandbox named '" + ref
-                + "'; see 'smolvm sandbox list --all'."));
+        return store.find(ref).orElseThrow(() -> SmolvmException.notFound("no sandbox named '" + ref + "'")
+                .hint("see 'smolvm sandbox list --all'", "GET /sandboxes lists them"));
     }
 
     /** Makes the record agree with the host: a VM that is gone is marked error and its resources freed. */
@@ -135,8 +136,9 @@ public final class Sandboxes {
         GuestOs os = req.os() == null ? GuestOs.DEBIAN : GuestOs.parse(req.os());
         Backend backend = backends.get(kind);
         if (req.name() != null && store.find(req.name()).isPresent()) {
-            throw SmolvmException.conflict("a sandbox named '" + req.name() + "' already exists; pick another "
-                    + "name or delete it with 'smolvm sandbox delete " + req.name() + "'.");
+            throw SmolvmException.conflict("a sandbox named '" + req.name() + "' already exists")
+                    .hint("pick another name or delete it with 'smolvm sandbox delete " + req.name() + "'",
+                            "pick another name or DELETE /sandboxes/" + req.name() + " first");
         }
         ensureHostReady(backend, progress);
         Trace.mark("create: host ready");
@@ -264,7 +266,10 @@ public final class Sandboxes {
         SandboxRecord r = requireRunning(ref);
         SshChannel channel = channel(r);
         String tag = SandboxNames.newId().substring(3) + Long.toHexString(System.nanoTime() & 0xffffff);
-        String remote = GuestCommand.remote(req.words(), req.shell(), tag);
+        String remote = req.shell() == ShellMode.LOGIN
+                ? GuestCommand.login(req.loginScript(), req.cwd(), req.env(), tag)
+                : GuestCommand.raw(req.rawArgv(), req.cwd(), req.env(), tag);
+        long started = System.nanoTime();
         SshChannel.Outcome outcome = channel.exec(remote, Duration.ofSeconds(req.timeoutSeconds()), stdin, stdout,
                 stderr, () -> channel.run(GuestCommand.kill(tag), Duration.ofSeconds(10)));
         if (outcome.exitCode() == 255 && !outcome.timedOut() && !channel.masterAlive()) {
@@ -274,9 +279,10 @@ public final class Sandboxes {
                         + "command ran (" + now.lastError() + ").");
             }
             throw SmolvmException.unavailable("could not reach sandbox '" + r.name() + "' over SSH at "
-                    + r.guestIp() + "; see 'smolvm sandbox info " + r.name() + "'.");
+                    + r.guestIp()).hint("see 'smolvm sandbox info " + r.name() + "' and 'smolvm sandbox logs "
+                    + r.name() + "'", "GET /sandboxes/" + r.id() + " shows its state");
         }
-        return new ExecResult(outcome.exitCode(), outcome.timedOut());
+        return new ExecResult(outcome.exitCode(), outcome.timedOut(), (System.nanoTime() - started) / 1_000_000);
     }
 
     /** How to reach a running sandbox over SSH, as {@code user} with {@code key} (defaults when null). */
@@ -301,7 +307,8 @@ public final class Sandboxes {
         SandboxStatus status = SandboxStatus.fromWire(r.status());
         if (status != SandboxStatus.RUNNING) {
             throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' is not running (status: "
-                    + status.wireName() + "); start it with 'smolvm sandbox start " + r.name() + "'.");
+                    + status.wireName() + ")").hint("start it with 'smolvm sandbox start " + r.name()
+                    + "', or pass --start", "POST /sandboxes/" + r.id() + "/start starts it");
         }
         return r;
     }

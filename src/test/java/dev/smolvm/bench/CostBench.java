@@ -20,7 +20,7 @@ final class CostBench {
         Thread.sleep(2000); // let the guest settle after the other sections
         double qemuRssMib = rssKb(qemuPid) / 1024.0;
         var free = Bench.check(cli.run("sandbox", "exec", sandbox, "--",
-                "awk '/MemTotal/ {t=$2} /MemAvailable/ {a=$2} END {print t - a}' /proc/meminfo"), "guest meminfo");
+                "sh", "-c", "awk '/MemTotal/ {t=$2} /MemAvailable/ {a=$2} END {print t - a}' /proc/meminfo"), "guest meminfo");
         double guestUsedMib = Long.parseLong(free.out().strip()) / 1024.0;
         double masterMib = 0;
         var pg = Proc.run(List.of("pgrep", "-f", "ssh.*" + sandboxId + "/ssh.ctl"), java.util.Map.of());

@@ -40,7 +40,7 @@ final class ExecBench {
             samples.put(p, new ArrayList<>());
         }
         try (Smolvm smolvm = Smolvm.open(cli.env())) {
-            ExecRequest req = new ExecRequest(List.of("true"), ShellMode.LOGIN, 30);
+            ExecRequest req = ExecRequest.argv("true");
             OutputStream sink = new ByteArrayOutputStream();
             for (int i = 0; i < n + 3; i++) {
                 boolean warm = i >= 3; // the first rounds warm up the JIT and the guest's page cache

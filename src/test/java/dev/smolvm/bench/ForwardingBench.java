@@ -42,7 +42,7 @@ final class ForwardingBench {
     }
 
     static void run(Cli cli, String sandbox, String guestIp, boolean quick, Report report) {
-        Bench.check(cli.run("sandbox", "exec", sandbox, "--", GUEST_SERVERS), "guest bench servers");
+        Bench.check(cli.run("sandbox", "exec", sandbox, "--", "sh", "-c", GUEST_SERVERS), "guest bench servers");
         Cli tunnel = cli.withEnv(Map.of("SMOLVM_PORT_TRANSPORT", "ssh_tunnel"));
         Map<String, int[]> paths = new LinkedHashMap<>();
         paths.put("direct", new int[] {5001, 5002});

@@ -48,15 +48,15 @@ class IsolationAndCrashE2ETest {
     @Order(2)
     void sandboxesCannotReachEachOther() {
         // Positive control first: a reaches its own gateway (the host end of its TAP).
-        var gw = cli.run("sandbox", "exec", "a", "--", "/usr/lib/smolvm/busybox ping -c 1 -W 2 " + hostIpA);
+        var gw = cli.run("sandbox", "exec", "a", "--", "sh", "-c", "/usr/lib/smolvm/busybox ping -c 1 -W 2 " + hostIpA);
         assertThat(gw.code()).as(gw.toString()).isZero();
-        var ping = cli.run("sandbox", "exec", "a", "--", "/usr/lib/smolvm/busybox ping -c 1 -W 2 " + ipB);
+        var ping = cli.run("sandbox", "exec", "a", "--", "sh", "-c", "/usr/lib/smolvm/busybox ping -c 1 -W 2 " + ipB);
         assertThat(ping.code()).as("ping a -> b must fail: " + ping).isNotZero();
         var tcp = cli.run("sandbox", "exec", "a", "--",
-                "timeout 4 bash -c 'echo > /dev/tcp/" + ipB + "/22' && echo reached || echo blocked");
+                "sh", "-c", "timeout 4 bash -c 'echo > /dev/tcp/" + ipB + "/22' && echo reached || echo blocked");
         assertThat(tcp.out()).isEqualTo("blocked\n");
         var back = cli.run("sandbox", "exec", "b", "--",
-                "timeout 4 bash -c 'echo > /dev/tcp/" + ipA + "/22' && echo reached || echo blocked");
+                "sh", "-c", "timeout 4 bash -c 'echo > /dev/tcp/" + ipA + "/22' && echo reached || echo blocked");
         assertThat(back.out()).isEqualTo("blocked\n");
     }
 
@@ -78,7 +78,7 @@ class IsolationAndCrashE2ETest {
         assertThat(exec.err()).contains("sandbox 'b' is not running (status: error)");
         assertThat(cli.run("sandbox", "list").out()).contains(" a ").doesNotContain(" b ");
         // The survivor is unaffected.
-        assertThat(cli.run("sandbox", "exec", "a", "--", "echo alive").out()).isEqualTo("alive\n");
+        assertThat(cli.run("sandbox", "exec", "a", "--", "sh", "-c", "echo alive").out()).isEqualTo("alive\n");
     }
 
     @Test
@@ -86,6 +86,6 @@ class IsolationAndCrashE2ETest {
     void aCrashedSandboxCanBeStartedAgain() {
         var r = cli.run("sandbox", "start", "b");
         assertThat(r.code()).as(r.toString()).isZero();
-        assertThat(cli.run("sandbox", "exec", "b", "--", "echo back").out()).isEqualTo("back\n");
+        assertThat(cli.run("sandbox", "exec", "b", "--", "sh", "-c", "echo back").out()).isEqualTo("back\n");
     }
 }

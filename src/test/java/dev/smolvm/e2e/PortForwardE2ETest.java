@@ -51,7 +51,7 @@ class PortForwardE2ETest {
     }
 
     private void startServers() {
-        var r = cli.run("sandbox", "exec", "web", "--", String.join("\n",
+        var r = cli.run("sandbox", "exec", "web", "--", "sh", "-c", String.join("\n",
                 "mkdir -p /srv && cd /srv && echo hello-from-guest > index.html",
                 "setsid python3 -m http.server 3000 >/dev/null 2>&1 < /dev/null &",
                 "cat > /srv/udp.py <<'PY'",

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -71,7 +73,7 @@ class SandboxLifecycleE2ETest {
     @Test
     @Order(3)
     void execPassesStdoutStderrAndTheExitCodeThrough() {
-        var r = cli.run("sandbox", "exec", "life", "--", "echo to-out; echo to-err >&2; exit 7");
+        var r = cli.run("sandbox", "exec", "life", "--", "sh", "-c", "echo to-out; echo to-err >&2; exit 7");
         assertThat(r.code()).isEqualTo(7);
         assertThat(r.out()).isEqualTo("to-out\n");
         assertThat(r.err()).isEqualTo("to-err\n");
@@ -80,7 +82,7 @@ class SandboxLifecycleE2ETest {
     @Test
     @Order(4)
     void execRunsRealGuestSoftware() {
-        var r = cli.run("sandbox", "exec", "life", "--", "python3 -c 'import platform; print(platform.system())'; uname -r");
+        var r = cli.run("sandbox", "exec", "life", "--", "sh", "-c", "python3 -c 'import platform; print(platform.system())'; uname -r");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).startsWith("Linux\n").contains("cloud-amd64");
     }
@@ -90,14 +92,14 @@ class SandboxLifecycleE2ETest {
     void rawShellPassesWordsWithoutInterpretingThem() {
         var raw = cli.run("sandbox", "exec", "life", "--shell", "raw", "--", "printf", "%s|", "$HOME", "a b");
         assertThat(raw.out()).isEqualTo("$HOME|a b|");
-        var login = cli.run("sandbox", "exec", "life", "--", "printf '%s|' $HOME");
+        var login = cli.run("sandbox", "exec", "life", "--", "sh", "-c", "printf '%s|' $HOME");
         assertThat(login.out()).isEqualTo("/root|");
     }
 
     @Test
     @Order(6)
     void execJsonCapturesOutputAndCarriesTheGuestExitCode() {
-        var r = cli.run("sandbox", "exec", "life", "--json", "--", "echo hi; echo oops >&2; exit 5");
+        var r = cli.run("sandbox", "exec", "life", "--json", "--", "sh", "-c", "echo hi; echo oops >&2; exit 5");
         assertThat(r.code()).isEqualTo(5);
         JsonNode env = r.json();
         assertThat(env.get("command").asText()).isEqualTo("sandbox exec");
@@ -110,14 +112,52 @@ class SandboxLifecycleE2ETest {
     @Order(7)
     void execTimeoutKillsTheCommandInTheGuest() {
         long t0 = System.nanoTime();
-        var r = cli.run("sandbox", "exec", "life", "--timeout", "2", "--", "sleep 30; echo never");
+        var r = cli.run("sandbox", "exec", "life", "--timeout", "2", "--", "sh", "-c", "sleep 30; echo never");
         long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
         assertThat(r.code()).isEqualTo(124);
         assertThat(r.out()).doesNotContain("never");
         assertThat(r.err()).contains("timed out after 2 s");
         assertThat(seconds).isLessThan(20);
-        var ps = cli.run("sandbox", "exec", "life", "--", "ps -eo args | grep -c '^sleep 30' || true");
+        var ps = cli.run("sandbox", "exec", "life", "--", "sh", "-c", "ps -eo args | grep -c '^sleep 30' || true");
         assertThat(ps.out().strip()).as("the guest-side command is gone too").isEqualTo("0");
+    }
+
+    @Test
+    @Order(7)
+    void everyWordOfTheArgvReachesTheGuestUnchanged() {
+        List<String> words = List.of("a b", "it's", "\"dq\"", "$HOME", "`id`", "a;b", "x && y", "*", "/etc/*",
+                "line1\nline2", "", "back\\slash", "~", "#hash", "tab\there", "--");
+        StringBuilder expected = new StringBuilder();
+        words.forEach(w -> expected.append('<').append(w).append('>'));
+        for (String shell : List.of("login", "raw")) {
+            List<String> args = new ArrayList<>(List.of("sandbox", "exec", "life", "--shell", shell, "--", "printf", "<%s>"));
+            args.addAll(words);
+            var r = cli.run(args.toArray(String[]::new));
+            assertThat(r.code()).as(shell + ": " + r).isZero();
+            assertThat(r.out()).as(shell).isEqualTo(expected.toString());
+        }
+        var json = cli.run("sandbox", "exec", "life", "--json", "--", "printf", "%s", "a  b;c");
+        assertThat(json.json().get("data").get("stdout").asText()).isEqualTo("a  b;c");
+    }
+
+    @Test
+    @Order(7)
+    void cwdAndEnvApplyToTheCommandAndDurationIsReported() {
+        var r = cli.run("sandbox", "exec", "life", "--cwd", "/tmp", "--env", "GREETING=hello world", "-e", "PATHLIKE=a=b",
+                "--json", "--", "sh", "-c", "echo \"$PWD|$GREETING|$PATHLIKE\"");
+        assertThat(r.code()).as(r.toString()).isZero();
+        JsonNode data = r.json().get("data");
+        assertThat(data.get("stdout").asText()).isEqualTo("/tmp|hello world|a=b\n");
+        assertThat(data.get("duration_ms").asLong()).isPositive();
+        var missing = cli.run("sandbox", "exec", "life", "--cwd", "/no/such", "--", "true");
+        assertThat(missing.code()).isEqualTo(126);
+        assertThat(missing.err()).isEqualTo("smolvm: cannot change to directory /no/such: no such directory or not allowed\n");
+        var relative = cli.run("sandbox", "exec", "life", "--cwd", "tmp", "--", "true");
+        assertThat(relative.code()).isEqualTo(1);
+        assertThat(relative.err()).contains("must be an absolute guest path");
+        var badEnv = cli.run("sandbox", "exec", "life", "--env", "1X=y", "--", "true");
+        assertThat(badEnv.code()).isEqualTo(1);
+        assertThat(badEnv.err()).contains("'1X' is not a valid environment variable name");
     }
 
     @Test
@@ -144,7 +184,7 @@ class SandboxLifecycleE2ETest {
     @Test
     @Order(9)
     void stopPowersOffAndReleasesTheTap() throws Exception {
-        cli.run("sandbox", "exec", "life", "--", "echo kept > /root/marker && sync");
+        cli.run("sandbox", "exec", "life", "--", "sh", "-c", "echo kept > /root/marker && sync");
         var r = cli.run("sandbox", "stop", "life", "--json");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.json().get("data").get("status").asText()).isEqualTo("stopped");
@@ -159,7 +199,7 @@ class SandboxLifecycleE2ETest {
         var r = cli.run("sandbox", "exec", "life", "--", "true");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err().strip()).isEqualTo("smolvm: sandbox 'life' is not running (status: stopped); "
-                + "start it with 'smolvm sandbox start life'.");
+                + "start it with 'smolvm sandbox start life', or pass --start.");
         var json = cli.run("sandbox", "exec", "life", "--json", "--", "true");
         assertThat(json.json().get("error").get("code").asText()).isEqualTo("not_running");
         assertThat(cli.run("sandbox", "list").out()).contains("No running sandboxes");
@@ -168,11 +208,13 @@ class SandboxLifecycleE2ETest {
 
     @Test
     @Order(11)
-    void startBootsTheSameDiskAgain() {
-        var r = cli.run("sandbox", "start", "life");
-        assertThat(r.code()).as(r.toString()).isZero();
-        var marker = cli.run("sandbox", "exec", "life", "--", "cat /root/marker");
+    void execStartBootsTheSameDiskAgainFirst() {
+        var marker = cli.run("sandbox", "exec", "--start", "life", "--", "cat", "/root/marker");
+        assertThat(marker.code()).as(marker.toString()).isZero();
         assertThat(marker.out()).isEqualTo("kept\n");
+        assertThat(marker.err()).contains("Booting sandbox 'life'");
+        var again = cli.run("sandbox", "start", "life");
+        assertThat(again.code()).as("start of a running sandbox is a no-op: " + again).isZero();
     }
 
     @Test

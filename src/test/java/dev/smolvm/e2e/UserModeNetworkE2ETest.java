@@ -17,7 +17,7 @@ class UserModeNetworkE2ETest {
             assertThat(net.get("mode").asText()).isEqualTo("user");
             assertThat(net.get("tap").isNull()).isTrue();
             assertThat(net.get("ssh_port").asInt()).isPositive();
-            assertThat(cli.run("sandbox", "exec", "um", "--", "ip -4 -o addr show scope global | awk '{print $4}'").out())
+            assertThat(cli.run("sandbox", "exec", "um", "--", "sh", "-c", "ip -4 -o addr show scope global | awk '{print $4}'").out())
                     .isEqualTo("10.0.2.15/24\n");
             assertThat(cli.run("sandbox", "delete", "--force", "um").code()).isZero();
         }
