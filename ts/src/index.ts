@@ -35,16 +35,21 @@ export class SmolvmError extends Error {
   readonly status: number;
   /**
    * The server's error code: invalid_input, not_found, not_running, conflict,
-   * unavailable, timeout, unauthorized or internal. When the body is not the
-   * server's JSON error shape, `http_<status>`.
+   * unavailable, timeout, unauthorized or internal (the body's `error.code`, also
+   * sent as the `X-SmolVM-Error-Code` header). When the response carries neither,
+   * `http_<status>`.
    */
   readonly code: string;
+  /** The server's sentence: what was wrong and what to do (the body's `detail`). */
+  readonly detail: string;
 
-  constructor(status: number, code: string, message: string) {
-    super(message);
+  /** `message` is `<what failed>: <detail>`, as the original SmolVM client words it. */
+  constructor(status: number, code: string, detail: string, action?: string) {
+    super(action ? `${action}: ${detail}` : detail);
     this.name = "SmolvmError";
     this.status = status;
     this.code = code;
+    this.detail = detail;
   }
 }
 
@@ -60,38 +65,56 @@ export interface SmolvmOptions {
 /** The shape of an openapi-fetch result: `data` on 2xx, `error` (the parsed body) otherwise. */
 type ApiResult<T> = { data?: T; error?: unknown; response: Response };
 
-function isErrorResponse(body: unknown): body is ErrorResponse {
-  if (typeof body !== "object" || body === null) return false;
-  const error = (body as { error?: unknown }).error;
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    typeof (error as ErrorDetail).code === "string" &&
-    typeof (error as ErrorDetail).message === "string"
-  );
-}
-
-function toError(response: Response, body: unknown): SmolvmError {
-  if (isErrorResponse(body)) {
-    return new SmolvmError(response.status, body.error.code, body.error.message);
+/**
+ * The sentence of an error body: `detail` when it is a string (this server, and the
+ * original's handled errors); the `msg` values joined with "; " for a FastAPI
+ * validation list; else `error.message`.
+ */
+function detailOf(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const detail = (body as { detail?: unknown }).detail;
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    const msgs = detail
+      .map((d) => (typeof d === "object" && d !== null ? (d as { msg?: unknown }).msg : undefined))
+      .filter((m): m is string => typeof m === "string");
+    if (msgs.length > 0) return msgs.join("; ");
   }
-  const text = typeof body === "string" && body.length > 0 ? body : response.statusText;
-  return new SmolvmError(
-    response.status,
-    `http_${response.status}`,
-    text || `HTTP ${response.status}`,
-  );
+  const error = (body as { error?: unknown }).error;
+  if (typeof error === "object" && error !== null && typeof (error as ErrorDetail).message === "string") {
+    return (error as ErrorDetail).message;
+  }
+  return undefined;
 }
 
-async function unwrap<T>(call: Promise<ApiResult<T>>): Promise<T> {
+function codeOf(response: Response, body: unknown): string {
+  if (typeof body === "object" && body !== null) {
+    const error = (body as { error?: unknown }).error;
+    if (typeof error === "object" && error !== null && typeof (error as ErrorDetail).code === "string") {
+      return (error as ErrorDetail).code;
+    }
+  }
+  return response.headers.get("X-SmolVM-Error-Code") ?? `http_${response.status}`;
+}
+
+function toError(response: Response, body: unknown, action?: string): SmolvmError {
+  const fallback = typeof body === "string" && body.length > 0 ? body : response.statusText;
+  const detail = detailOf(body) ?? (fallback || `HTTP ${response.status}`);
+  return new SmolvmError(response.status, codeOf(response, body), detail, action);
+}
+
+async function unwrap<T>(call: Promise<ApiResult<T>>, action?: string): Promise<T> {
   const result = await call;
-  if (!result.response.ok) throw toError(result.response, result.error);
+  if (!result.response.ok) throw toError(result.response, result.error, action);
   return result.data as T;
 }
 
-async function unwrapVoid(call: Promise<{ response: Response; error?: unknown }>): Promise<void> {
+async function unwrapVoid(
+  call: Promise<{ response: Response; error?: unknown }>,
+  action?: string,
+): Promise<void> {
   const result = await call;
-  if (!result.response.ok) throw toError(result.response, result.error);
+  if (!result.response.ok) throw toError(result.response, result.error, action);
 }
 
 /** Sandbox operations: `/sandboxes` and `/sandboxes/{id}`. */
@@ -100,30 +123,53 @@ export class SandboxApi {
 
   /** POST /sandboxes: create, boot and register a sandbox (may take several seconds). */
   create(body: CreateSandboxRequest = {}): Promise<CreatedSandbox> {
-    return unwrap(this.client.POST("/sandboxes", { body }));
+    return unwrap(this.client.POST("/sandboxes", { body }), "Failed to create sandbox");
   }
 
   /** GET /sandboxes: list the sandboxes on the host. */
   list(): Promise<SandboxInfo[]> {
-    return unwrap(this.client.GET("/sandboxes"));
+    return unwrap(this.client.GET("/sandboxes"), "Failed to list sandboxes");
   }
 
   /** GET /sandboxes/{id}: one sandbox's state (id or name). */
   get(id: string): Promise<SandboxInfo> {
-    return unwrap(this.client.GET("/sandboxes/{id}", { params: { path: { id } } }));
+    return unwrap(this.client.GET("/sandboxes/{id}", { params: { path: { id } } }), `Failed to get sandbox ${id}`);
   }
 
   /**
-   * POST /sandboxes/{id}/exec: run a command. A command that exits non-zero still
-   * resolves; check `exit_code`, `stdout`, `stderr` and `timed_out`.
+   * POST /sandboxes/{id}/exec: run a command (a shell script, or words with
+   * `shell: "raw"`), optionally in `cwd` with extra `env`. A command that exits
+   * non-zero still resolves; check `exit_code`, `stdout`, `stderr` and `timed_out`.
    */
   exec(id: string, body: ExecRequest): Promise<ExecResponse> {
-    return unwrap(this.client.POST("/sandboxes/{id}/exec", { params: { path: { id } }, body }));
+    return unwrap(
+      this.client.POST("/sandboxes/{id}/exec", { params: { path: { id } }, body }),
+      `Failed to run command in sandbox ${id}`,
+    );
+  }
+
+  /** POST /sandboxes/{id}/start: boot a stopped sandbox again. */
+  start(id: string): Promise<SandboxInfo> {
+    return unwrap(
+      this.client.POST("/sandboxes/{id}/start", { params: { path: { id } } }),
+      `Failed to start sandbox ${id}`,
+    );
+  }
+
+  /** POST /sandboxes/{id}/stop: power a sandbox off, keeping its disk. */
+  stop(id: string): Promise<SandboxInfo> {
+    return unwrap(
+      this.client.POST("/sandboxes/{id}/stop", { params: { path: { id } } }),
+      `Failed to stop sandbox ${id}`,
+    );
   }
 
   /** DELETE /sandboxes/{id}: stop and delete a sandbox. */
   delete(id: string): Promise<void> {
-    return unwrapVoid(this.client.DELETE("/sandboxes/{id}", { params: { path: { id } } }));
+    return unwrapVoid(
+      this.client.DELETE("/sandboxes/{id}", { params: { path: { id } } }),
+      `Failed to delete sandbox ${id}`,
+    );
   }
 }
 

@@ -70,7 +70,7 @@ export interface paths {
          * Run a command inside a sandbox
          * @description A command that runs and exits non-zero is still a 200: check exit_code, stdout and stderr.
          */
-        post: operations["execSandbox"];
+        post: operations["execCommand"];
         delete?: never;
         options?: never;
         head?: never;
@@ -88,9 +88,9 @@ export interface paths {
         put?: never;
         /**
          * Run a command and stream its output as Server-Sent Events
-         * @description Events: 'stdout' and 'stderr' (data: a chunk of output, JSON-encoded string), then one 'exit' (data: {"exit_code": N, "timed_out": bool}).
+         * @description Events: 'stdout' and 'stderr' (data: a chunk of output, JSON-encoded string), then one 'exit' (data: {"exit_code": N, "timed_out": bool, "duration_ms": N}).
          */
-        post: operations["execSandboxStream"];
+        post: operations["execCommandStream"];
         delete?: never;
         options?: never;
         head?: never;
@@ -127,6 +127,40 @@ export interface paths {
         post?: never;
         /** Close the forward on a host port */
         delete: operations["closePort"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandboxes/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Boot a stopped sandbox again (a running one is returned as it is) */
+        post: operations["startSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandboxes/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Power a sandbox off, keeping its disk (start boots it again) */
+        post: operations["stopSandbox"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -169,13 +203,16 @@ export interface components {
             code: string;
             message: string;
         };
+        /** @description Every error: 'detail' is one readable sentence (the original SmolVM's FastAPI shape); 'error' carries the same sentence with a machine-readable code, also sent as the X-SmolVM-Error-Code header. */
         ErrorResponse: {
+            /** @description What was wrong and what to do, as one sentence. */
+            detail: string;
             error: components["schemas"]["ErrorDetail"];
         };
         /** @description A command to run inside a sandbox. */
         ExecRequest: {
             /**
-             * @description Command to run inside the sandbox.
+             * @description Command to run inside the sandbox: a shell script for login mode, or words split like a shell would for raw mode.
              * @example uname -a
              */
             command: string;
@@ -186,6 +223,15 @@ export interface components {
             timeout?: number;
             /** @description login: the guest login shell; raw: the words as argv, no shell (default login). */
             shell?: components["schemas"]["Shell"];
+            /**
+             * @description Absolute guest directory to run in (default: the user's home).
+             * @example /tmp
+             */
+            cwd?: string;
+            /** @description Environment variables for this command, set after the login files. */
+            env?: {
+                [key: string]: string;
+            };
         };
         ExecResponse: {
             /** Format: int32 */
@@ -194,6 +240,11 @@ export interface components {
             stderr: string;
             /** @description True when the timeout ended the command (exit_code 124). */
             timed_out: boolean;
+            /**
+             * Format: int64
+             * @description Wall time of the command in milliseconds, as measured by the server.
+             */
+            duration_ms: number;
         };
         Health: {
             status: string;
@@ -439,7 +490,7 @@ export interface operations {
             };
         };
     };
-    execSandbox: {
+    execCommand: {
         parameters: {
             query?: never;
             header?: never;
@@ -502,7 +553,7 @@ export interface operations {
             };
         };
     };
-    execSandboxStream: {
+    execCommandStream: {
         parameters: {
             query?: never;
             header?: never;
@@ -665,6 +716,88 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    startSandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sandbox id or name */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxInfo"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    stopSandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sandbox id or name */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxInfo"];
+                };
             };
             /** @description Not Found */
             404: {

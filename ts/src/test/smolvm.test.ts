@@ -183,6 +183,14 @@ describe("smolvm server", () => {
     assert.equal(failed.exit_code, 3);
     assert.equal(failed.timed_out, false);
 
+    const scoped = await smolvm.sandbox.exec(sandbox.id, {
+      command: 'echo "$PWD|$GREETING"',
+      cwd: "/tmp",
+      env: { GREETING: "hello world" },
+    });
+    assert.equal(scoped.stdout, "/tmp|hello world\n");
+    assert.ok(scoped.duration_ms > 0, `duration_ms: ${scoped.duration_ms}`);
+
     await smolvm.sandbox.delete(sandbox.id);
     created.splice(created.indexOf(sandbox.id), 1);
 
@@ -191,13 +199,39 @@ describe("smolvm server", () => {
 
   test("os: ubuntu is unavailable on this host (503)", { timeout: 120_000 }, async () => {
     const smolvm = new Smolvm({ baseUrl });
-    await rejectsWith(smolvm.sandbox.create({ os: "ubuntu" }), 503, "unavailable");
+    const err = await rejectsWith(smolvm.sandbox.create({ os: "ubuntu" }), 503, "unavailable");
+    assert.equal(err.message, `Failed to create sandbox: ${err.detail}`);
+  });
+
+  test("errors read like the original client's: 'Failed to ...: <detail>'", { timeout: 30_000 }, async () => {
+    const smolvm = new Smolvm({ baseUrl });
+    const err = await rejectsWith(smolvm.sandbox.get("nope"), 404, "not_found");
+    assert.equal(err.detail, "No sandbox named 'nope'; GET /sandboxes lists them.");
+    assert.equal(err.message, `Failed to get sandbox nope: ${err.detail}`);
+  });
+
+  test("a client that reads only 'detail' gets one sentence", { timeout: 120_000 }, async () => {
+    // As the original SmolVM's own wrapper does: fetch, then body.detail, nothing else.
+    const cases: [string, RequestInit][] = [
+      ["/sandboxes/nope", {}],
+      ["/sandboxes", { method: "POST", headers: { "content-type": "application/json" }, body: "{bad" }],
+      ["/sandboxes", { method: "POST", headers: { "content-type": "application/json" }, body: '{"os":"ubuntu"}' }],
+    ];
+    for (const [path, init] of cases) {
+      const response = await fetch(baseUrl + path, init);
+      assert.ok(!response.ok);
+      const detail: unknown = ((await response.json()) as { detail?: unknown }).detail;
+      assert.equal(typeof detail, "string", `${path}: detail is a string`);
+      assert.match(detail as string, /^[A-Z][^\n{}]*\.$/, `${path}: one sentence, no JSON`);
+      assert.ok(response.headers.get("x-smolvm-error-code"), `${path}: code header`);
+    }
   });
 
   test("invalid memory is a 422 invalid_input", { timeout: 30_000 }, async () => {
     const smolvm = new Smolvm({ baseUrl });
     const err = await rejectsWith(smolvm.sandbox.create({ memory: 16 }), 422, "invalid_input");
-    assert.match(err.message, /memory/);
+    assert.match(err.detail, /^Memory must be between/);
+    assert.equal(err.message, `Failed to create sandbox: ${err.detail}`);
   });
 
   test("exec in an unknown sandbox is a 404 not_found", { timeout: 30_000 }, async () => {

@@ -123,8 +123,8 @@ public final class PortForwards implements Sandboxes.LifecycleListener {
         options.validated();
         Sandbox sb = sandboxes.get(ref);
         if (m.hostPort() == null) {
-            throw SmolvmException.invalid("port close needs both ports, as host-port:sandbox-port; see "
-                    + "'smolvm port list " + sb.name() + "'.");
+            throw SmolvmException.invalid("port close needs both ports, as host-port:sandbox-port")
+                    .hint("see 'smolvm port list " + sb.name() + "'", "GET /sandboxes/" + sb.id() + "/ports lists them");
         }
         try (FileLock ignored = lock()) {
             ForwardsFile file = file(sb);
@@ -134,8 +134,9 @@ public final class PortForwards implements Sandboxes.LifecycleListener {
                             && f.proto() == m.protocol())
                     .findFirst()
                     .orElseThrow(() -> SmolvmException.notFound("no forward " + PortMapping.format(m.hostPort(),
-                            m.guestPort(), m.protocol()) + " on sandbox '" + sb.name() + "'; see 'smolvm port list "
-                            + sb.name() + "'."));
+                            m.guestPort(), m.protocol()) + " on sandbox '" + sb.name() + "'")
+                            .hint("see 'smolvm port list " + sb.name() + "'", "GET /sandboxes/" + sb.id()
+                                    + "/ports lists them"));
             transport(found.transport()).close(sb.id(), found);
             current.remove(found);
             file.write(sb.name(), sb.id(), current);

@@ -100,8 +100,9 @@ public final class Images {
                 }
                 return dirImage;
             }
-            return find(ref).orElseThrow(() -> SmolvmException.notFound("no image named '" + ref
-                    + "'; see 'smolvm image list', or build it with 'smolvm image build'."));
+            return find(ref).orElseThrow(() -> SmolvmException.notFound("no image named '" + ref + "'")
+                    .hint("see 'smolvm image list', or build it with 'smolvm image build'",
+                            "images are listed and built on the server's host with 'smolvm image list|build'"));
         }
         String name = os.wireName();
         Optional<GuestImage> existing = find(name);

@@ -29,7 +29,15 @@ public final class ApiErrors {
         };
     }
 
+    /** The response header that carries the error code, for clients that read only headers. */
+    public static final String CODE_HEADER = "X-SmolVM-Error-Code";
+
     static ApiTypes.ErrorResponse body(String code, String message) {
-        return new ApiTypes.ErrorResponse(new ApiTypes.ErrorDetail(code, message));
+        return new ApiTypes.ErrorResponse(message, new ApiTypes.ErrorDetail(code, message));
+    }
+
+    /** Renders an error once, for every route: status, code header, and the body with 'detail'. */
+    static void render(io.javalin.http.Context ctx, int status, String code, String message) {
+        ctx.status(status).header(CODE_HEADER, code).json(body(code, message));
     }
 }

@@ -26,7 +26,7 @@ public final class ApiServer implements AutoCloseable {
     public static final String OPENAPI_PATH = "/openapi.json";
     public static final long MAX_REQUEST_BYTES = 64 * 1024;
     /** The version of the HTTP contract (info.version in the OpenAPI document), not of the build. */
-    public static final String API_VERSION = "1.0.0";
+    public static final String API_VERSION = "1.1.0";
     private final Javalin app;
 
     private ApiServer(Javalin app) {
@@ -58,6 +58,8 @@ public final class ApiServer implements AutoCloseable {
         app.get("/sandboxes", sandboxes::list);
         app.get("/sandboxes/{id}", sandboxes::get);
         app.delete("/sandboxes/{id}", sandboxes::delete);
+        app.post("/sandboxes/{id}/start", sandboxes::start);
+        app.post("/sandboxes/{id}/stop", sandboxes::stop);
         app.post("/sandboxes/{id}/exec", sandboxes::exec);
         app.post("/sandboxes/{id}/exec/stream", sandboxes::execStream);
         app.post("/sandboxes/{id}/ports", sandboxes::expose);
@@ -65,16 +67,18 @@ public final class ApiServer implements AutoCloseable {
         app.delete("/sandboxes/{id}/ports/{host_port}", sandboxes::closePort);
 
         app.exception(SmolvmException.class, (e, ctx) ->
-                ctx.status(ApiErrors.status(e.code())).json(ApiErrors.body(e.code().wireName(), e.getMessage())));
+                ApiErrors.render(ctx, ApiErrors.status(e.code()), e.code().wireName(), e.httpMessage()));
         app.exception(BadRequest.class, (e, ctx) ->
-                ctx.status(400).json(ApiErrors.body(ErrorCode.INVALID_INPUT.wireName(), e.getMessage())));
-        app.exception(HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus())
-                .json(ApiErrors.body(ApiErrors.httpCode(e.getStatus()), e.getStatus() == 404
-                        ? "no route " + ctx.method() + " " + ctx.path() + "; see " + OPENAPI_PATH + "." : e.getMessage())));
+                ApiErrors.render(ctx, 400, ErrorCode.INVALID_INPUT.wireName(), e.getMessage()));
+        app.exception(HttpResponseException.class, (e, ctx) -> ApiErrors.render(ctx, e.getStatus(),
+                ApiErrors.httpCode(e.getStatus()), e.getStatus() == 404
+                        ? "No route " + ctx.method() + " " + ctx.path() + "; " + OPENAPI_PATH + " lists the routes."
+                        : e.getMessage()));
         app.exception(Exception.class, (e, ctx) ->
-                ctx.status(500).json(ApiErrors.body(ErrorCode.INTERNAL.wireName(), "unexpected error: " + e)));
-        app.error(413, ctx -> ctx.json(ApiErrors.body("too_large", "the request body is larger than "
-                + MAX_REQUEST_BYTES / 1024 + " KiB.")));
+                ApiErrors.render(ctx, 500, ErrorCode.INTERNAL.wireName(), "Unexpected error: " + e
+                        + "; the server's log has the details."));
+        app.error(413, ctx -> ApiErrors.render(ctx, 413, "too_large", "The request body is larger than "
+                + MAX_REQUEST_BYTES / 1024 + " KiB."));
         try {
             app.start(host, port);
         } catch (RuntimeException e) {
@@ -103,7 +107,8 @@ public final class ApiServer implements AutoCloseable {
         String given = header != null && header.startsWith("Bearer ") ? header.substring(7) : "";
         // Constant time: the comparison does not leak how much of the token matched.
         if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
-            throw new io.javalin.http.UnauthorizedResponse("a valid 'Authorization: Bearer <token>' header is required.");
+            throw new io.javalin.http.UnauthorizedResponse("A valid 'Authorization: Bearer <token>' header is required; "
+                    + "the token is the server's --token or SMOLVM_API_TOKEN.");
         }
     }
 

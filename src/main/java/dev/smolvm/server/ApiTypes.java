@@ -6,6 +6,7 @@ import io.javalin.openapi.OpenApiNullable;
 import io.javalin.openapi.OpenApiRequired;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The HTTP API's wire types. Component names are the JSON field names (hence snake_case), and
@@ -71,16 +72,20 @@ public final class ApiTypes {
 
     @OpenApiDescription("A command to run inside a sandbox.")
     public record ExecRequest(
-            @OpenApiRequired @OpenApiDescription("Command to run inside the sandbox.") @OpenApiExample("uname -a") String command,
+            @OpenApiRequired @OpenApiDescription("Command to run inside the sandbox: a shell script for login mode, "
+                    + "or words split like a shell would for raw mode.") @OpenApiExample("uname -a") String command,
             @OpenApiDescription("Maximum seconds to wait for the command (default 30).") Integer timeout,
-            @OpenApiDescription("login: the guest login shell; raw: the words as argv, no shell (default login).") Shell shell) {
+            @OpenApiDescription("login: the guest login shell; raw: the words as argv, no shell (default login).") Shell shell,
+            @OpenApiDescription("Absolute guest directory to run in (default: the user's home).") @OpenApiExample("/tmp") String cwd,
+            @OpenApiDescription("Environment variables for this command, set after the login files.") Map<String, String> env) {
     }
 
     public record ExecResponse(
             @OpenApiRequired int exit_code,
             @OpenApiRequired String stdout,
             @OpenApiRequired String stderr,
-            @OpenApiRequired @OpenApiDescription("True when the timeout ended the command (exit_code 124).") boolean timed_out) {
+            @OpenApiRequired @OpenApiDescription("True when the timeout ended the command (exit_code 124).") boolean timed_out,
+            @OpenApiRequired @OpenApiDescription("Wall time of the command in milliseconds, as measured by the server.") long duration_ms) {
     }
 
     public record ErrorDetail(
@@ -89,7 +94,11 @@ public final class ApiTypes {
             @OpenApiRequired String message) {
     }
 
-    public record ErrorResponse(@OpenApiRequired ErrorDetail error) {
+    @OpenApiDescription("Every error: 'detail' is one readable sentence (the original SmolVM's FastAPI shape); "
+            + "'error' carries the same sentence with a machine-readable code, also sent as the X-SmolVM-Error-Code header.")
+    public record ErrorResponse(
+            @OpenApiRequired @OpenApiDescription("What was wrong and what to do, as one sentence.") String detail,
+            @OpenApiRequired ErrorDetail error) {
     }
 
     @OpenApiDescription("A port forward to create: host_port omitted means any free port.")

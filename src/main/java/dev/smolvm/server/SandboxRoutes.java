@@ -7,7 +7,6 @@ import dev.smolvm.forward.Forward;
 import dev.smolvm.forward.PortForwards;
 import dev.smolvm.forward.PortMapping;
 import dev.smolvm.guest.ShellMode;
-import dev.smolvm.guest.ShellWords;
 import dev.smolvm.host.Progress;
 import dev.smolvm.sandbox.CreateRequest;
 import dev.smolvm.sandbox.ExecRequest;
@@ -75,7 +74,31 @@ final class SandboxRoutes {
         ctx.json(info(smolvm.sandboxes().get(ctx.pathParam("id"))));
     }
 
-    @OpenApi(path = "/sandboxes/{id}/exec", methods = HttpMethod.POST, operationId = "execSandbox", tags = "sandbox",
+    @OpenApi(path = "/sandboxes/{id}/start", methods = HttpMethod.POST, operationId = "startSandbox", tags = "sandbox",
+            summary = "Boot a stopped sandbox again (a running one is returned as it is)",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            responses = {
+                    @OpenApiResponse(status = "200", content = @OpenApiContent(from = ApiTypes.SandboxInfo.class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "409", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "504", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void start(Context ctx) {
+        ctx.json(info(smolvm.sandboxes().start(ctx.pathParam("id"), null, Progress.SILENT)));
+    }
+
+    @OpenApi(path = "/sandboxes/{id}/stop", methods = HttpMethod.POST, operationId = "stopSandbox", tags = "sandbox",
+            summary = "Power a sandbox off, keeping its disk (start boots it again)",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            responses = {
+                    @OpenApiResponse(status = "200", content = @OpenApiContent(from = ApiTypes.SandboxInfo.class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void stop(Context ctx) {
+        ctx.json(info(smolvm.sandboxes().stop(ctx.pathParam("id"), java.time.Duration.ofSeconds(10))));
+    }
+
+    @OpenApi(path = "/sandboxes/{id}/exec", methods = HttpMethod.POST, operationId = "execCommand", tags = "sandbox",
             summary = "Run a command inside a sandbox",
             description = "A command that runs and exits non-zero is still a 200: check exit_code, stdout and stderr.",
             security = @OpenApiSecurity(name = "bearer"),
@@ -92,13 +115,13 @@ final class SandboxRoutes {
         var out = new BoundedBuffer(MAX_OUTPUT_BYTES);
         var err = new BoundedBuffer(MAX_OUTPUT_BYTES);
         ExecResult r = smolvm.sandboxes().exec(ctx.pathParam("id"), req, null, out, err);
-        ctx.json(new ApiTypes.ExecResponse(r.exitCode(), out.text(), err.text(), r.timedOut()));
+        ctx.json(new ApiTypes.ExecResponse(r.exitCode(), out.text(), err.text(), r.timedOut(), r.durationMs()));
     }
 
-    @OpenApi(path = "/sandboxes/{id}/exec/stream", methods = HttpMethod.POST, operationId = "execSandboxStream",
+    @OpenApi(path = "/sandboxes/{id}/exec/stream", methods = HttpMethod.POST, operationId = "execCommandStream",
             tags = "sandbox", summary = "Run a command and stream its output as Server-Sent Events",
             description = "Events: 'stdout' and 'stderr' (data: a chunk of output, JSON-encoded string), then one 'exit' "
-                    + "(data: {\"exit_code\": N, \"timed_out\": bool}).",
+                    + "(data: {\"exit_code\": N, \"timed_out\": bool, \"duration_ms\": N}).",
             security = @OpenApiSecurity(name = "bearer"),
             pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
             requestBody = @OpenApiRequestBody(required = true, content = @OpenApiContent(from = ApiTypes.ExecRequest.class)),
@@ -114,7 +137,8 @@ final class SandboxRoutes {
         OutputStream raw = ctx.res().getOutputStream();
         SseWriter sse = new SseWriter(raw);
         ExecResult r = smolvm.sandboxes().exec(id, req, null, sse.stream("stdout"), sse.stream("stderr"));
-        sse.event("exit", Bodies.JSON.writeValueAsString(Map.of("exit_code", r.exitCode(), "timed_out", r.timedOut())));
+        sse.event("exit", Bodies.JSON.writeValueAsString(Map.of("exit_code", r.exitCode(), "timed_out", r.timedOut(),
+                "duration_ms", r.durationMs())));
         raw.flush();
     }
 
@@ -204,8 +228,9 @@ final class SandboxRoutes {
             throw new BadRequest("field 'command' is required.");
         }
         ShellMode shell = body.shell() == null ? ShellMode.LOGIN : ShellMode.parse(body.shell().name());
-        List<String> words = shell == ShellMode.RAW ? ShellWords.split(body.command()) : List.of(body.command());
-        return new ExecRequest(words, shell, body.timeout() == null ? ExecRequest.DEFAULT_TIMEOUT_SECONDS : body.timeout());
+        return ExecRequest.script(body.command()).withShell(shell)
+                .withTimeout(body.timeout() == null ? ExecRequest.DEFAULT_TIMEOUT_SECONDS : body.timeout())
+                .withCwd(body.cwd()).withEnv(body.env());
     }
 
     static ApiTypes.SandboxInfo info(Sandbox s) {

@@ -106,6 +106,19 @@ class ApiServerE2ETest {
     }
 
     @Test
+    @Order(4)
+    void execTakesCwdAndEnvAndReportsItsDuration() {
+        var r = http.post("/sandboxes/" + id + "/exec",
+                "{\"command\":\"echo \\\"$PWD|$A|$B\\\"\",\"cwd\":\"/tmp\",\"env\":{\"A\":\"x y\",\"B\":\"$1;\"}}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("stdout").asText()).isEqualTo("/tmp|x y|$1;\n");
+        assertThat(r.json().get("duration_ms").asLong()).isPositive();
+        var bad = http.post("/sandboxes/" + id + "/exec", "{\"command\":\"true\",\"env\":{\"NOT-A-NAME\":\"1\"}}");
+        assertThat(bad.status()).isEqualTo(422);
+        assertThat(bad.errorMessage()).startsWith("'NOT-A-NAME' is not a valid environment variable name");
+    }
+
+    @Test
     @Order(5)
     void execStreamSendsStdoutStderrThenExit() {
         var r = http.post("/sandboxes/" + id + "/exec/stream",
@@ -127,20 +140,20 @@ class ApiServerE2ETest {
         record Case(String path, String body, int status, String message) {
         }
         for (Case c : List.of(
-                new Case("/sandboxes", "{bad", 400, "the request body is not valid JSON"),
-                new Case("/sandboxes", "[1,2]", 400, "the request body must be a JSON object"),
-                new Case("/sandboxes", "{\"memroy\":512}", 400, "unknown field 'memroy'"),
-                new Case("/sandboxes", "{\"memory\":\"lots\"}", 400, "field 'memory' must be an integer"),
-                new Case("/sandboxes", "{\"os\":\"plan9\"}", 400, "field 'os' must be one of alpine, ubuntu, windows, debian"),
-                new Case("/sandboxes", "{\"memory\":16}", 422, "memory must be between 128 and 262144 MiB, got 16."),
-                new Case("/sandboxes", "{\"name\":\"bad name\"}", 422, "invalid sandbox name 'bad name'"),
-                new Case("/sandboxes/" + id + "/exec", "{}", 400, "field 'command' is required."),
-                new Case("/sandboxes/" + id + "/exec", "", 400, "the request body is empty"),
+                new Case("/sandboxes", "{bad", 400, "The request body is not valid JSON"),
+                new Case("/sandboxes", "[1,2]", 400, "The request body must be a JSON object"),
+                new Case("/sandboxes", "{\"memroy\":512}", 400, "Unknown field 'memroy'"),
+                new Case("/sandboxes", "{\"memory\":\"lots\"}", 400, "Field 'memory' must be an integer"),
+                new Case("/sandboxes", "{\"os\":\"plan9\"}", 400, "Field 'os' must be one of alpine, ubuntu, windows, debian"),
+                new Case("/sandboxes", "{\"memory\":16}", 422, "Memory must be between 128 and 262144 MiB, got 16."),
+                new Case("/sandboxes", "{\"name\":\"bad name\"}", 422, "Invalid sandbox name 'bad name'"),
+                new Case("/sandboxes/" + id + "/exec", "{}", 400, "Field 'command' is required."),
+                new Case("/sandboxes/" + id + "/exec", "", 400, "The request body is empty"),
                 new Case("/sandboxes/" + id + "/exec", "{\"command\":\"true\",\"shell\":\"bash\"}", 400,
-                        "field 'shell' must be one of login, raw"),
+                        "Field 'shell' must be one of login, raw"),
                 new Case("/sandboxes/" + id + "/exec", "{\"command\":\"true\",\"timeout\":0}", 422,
-                        "timeout must be between 1 and"),
-                new Case("/sandboxes/" + id + "/exec", "{\"command\":\"\"}", 422, "no command given"))) {
+                        "Timeout must be between 1 and"),
+                new Case("/sandboxes/" + id + "/exec", "{\"command\":\"\"}", 422, "No command given"))) {
             var r = http.post(c.path(), c.body());
             assertThat(r.status()).as(c.body() + " -> " + r.body()).isEqualTo(c.status());
             assertThat(r.errorMessage()).as(c.body()).contains(c.message());
@@ -152,7 +165,22 @@ class ApiServerE2ETest {
         var ubuntu = http.post("/sandboxes", "{\"os\":\"ubuntu\"}");
         assertThat(ubuntu.status()).isEqualTo(503);
         assertThat(ubuntu.errorCode()).isEqualTo("unavailable");
+        assertThat(big.errorMessage()).isEqualTo("The request body is larger than 64 KiB.");
         assertThat(http.get("/sandboxes").json()).hasSize(2);
+    }
+
+    /**
+     * The original's clients read only 'detail' (FastAPI's shape) and print it after their own
+     * prefix: each error must give them one sentence, never raw JSON or a CLI command.
+     */
+    @Test
+    @Order(6)
+    void aClientReadingOnlyDetailGetsOneSentence() {
+        for (var r : List.of(http.get("/sandboxes/nope"), http.post("/sandboxes", "{\"memory\": tons}"),
+                http.post("/sandboxes", "{\"os\":\"ubuntu\"}"), http.post("/sandboxes/nope/exec", "{\"command\":\"true\"}"))) {
+            String detail = r.json().get("detail").asText();
+            assertThat(detail).as(r.body()).matches("[A-Z][^\n{}]*\\.").doesNotContain("smolvm sandbox");
+        }
     }
 
     @Test
@@ -162,7 +190,7 @@ class ApiServerE2ETest {
                 http.delete("/sandboxes/ghost"), http.get("/sandboxes/ghost/ports"))) {
             assertThat(r.status()).isEqualTo(404);
             assertThat(r.errorCode()).isEqualTo("not_found");
-            assertThat(r.errorMessage()).isEqualTo("no sandbox named 'ghost'; see 'smolvm sandbox list --all'.");
+            assertThat(r.errorMessage()).isEqualTo("No sandbox named 'ghost'; GET /sandboxes lists them.");
         }
         var route = http.get("/nowhere");
         assertThat(route.status()).isEqualTo(404);
@@ -198,7 +226,7 @@ class ApiServerE2ETest {
         assertThat(cli.run("port", "list", "h", "--json").json().get("data").get("forwards")).hasSize(1);
         var missing = http.post("/sandboxes/" + id + "/ports", "{\"host_port\":22}");
         assertThat(missing.status()).isEqualTo(400);
-        assertThat(missing.errorMessage()).isEqualTo("field 'guest_port' is required.");
+        assertThat(missing.errorMessage()).isEqualTo("Field 'guest_port' is required.");
         var taken = http.post("/sandboxes/" + id + "/ports", "{\"host_port\":" + hostPort + ",\"guest_port\":22}");
         assertThat(taken.status()).isEqualTo(409);
         var close = http.delete("/sandboxes/" + id + "/ports/" + hostPort);
@@ -227,8 +255,17 @@ class ApiServerE2ETest {
         var r = http.post("/sandboxes/c/exec", "{\"command\":\"true\"}");
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.errorCode()).isEqualTo("not_running");
-        assertThat(r.errorMessage()).isEqualTo("sandbox 'c' is not running (status: stopped); start it with 'smolvm sandbox start c'.");
+        assertThat(r.errorMessage()).startsWith("Sandbox 'c' is not running (status: stopped); POST /sandboxes/vm-")
+                .endsWith("/start starts it.");
         assertThat(http.get("/sandboxes/c").json().get("status").asText()).isEqualTo("stopped");
+        var started = http.post("/sandboxes/c/start", null);
+        assertThat(started.status()).as(started.body()).isEqualTo(200);
+        assertThat(started.json().get("status").asText()).isEqualTo("running");
+        assertThat(http.post("/sandboxes/c/exec", "{\"command\":\"echo up\"}").json().get("stdout").asText())
+                .isEqualTo("up\n");
+        var stopped = http.post("/sandboxes/c/stop", null);
+        assertThat(stopped.status()).isEqualTo(200);
+        assertThat(stopped.json().get("status").asText()).isEqualTo("stopped");
     }
 
     @Test

@@ -32,12 +32,30 @@ final class Http {
             }
         }
 
+        /** The error code, which the body and the X-SmolVM-Error-Code header must agree on. */
         String errorCode() {
-            return json().get("error").get("code").asText();
+            String code = json().get("error").get("code").asText();
+            var header = headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("X-SmolVM-Error-Code"))
+                    .findFirst().map(e -> e.getValue().get(0)).orElse(null);
+            if (!code.equals(header)) {
+                throw new AssertionError("X-SmolVM-Error-Code header " + header + " != body code " + code);
+            }
+            return code;
         }
 
+        /**
+         * The error sentence as the original's clients read it: the string 'detail', which must be
+         * the same sentence as error.message.
+         */
         String errorMessage() {
-            return json().get("error").get("message").asText();
+            JsonNode detail = json().get("detail");
+            if (detail == null || !detail.isTextual()) {
+                throw new AssertionError("no string 'detail' in " + body);
+            }
+            if (!detail.asText().equals(json().get("error").get("message").asText())) {
+                throw new AssertionError("detail and error.message differ in " + body);
+            }
+            return detail.asText();
         }
     }
 

@@ -67,7 +67,7 @@ class OpenApiDocumentTest {
             assertThat(op.hasNonNull("operationId")).as(op.toString()).isTrue();
             assertThat(ids.add(op.get("operationId").asText())).as("duplicate " + op.get("operationId")).isTrue();
         }));
-        assertThat(ids).contains("createSandbox", "listSandboxes", "getSandbox", "execSandbox", "deleteSandbox");
+        assertThat(ids).contains("createSandbox", "listSandboxes", "getSandbox", "execCommand", "deleteSandbox");
     }
 
     @Test
@@ -76,7 +76,10 @@ class OpenApiDocumentTest {
         assertThat(schemas.get("ExecRequest").get("required")).extracting(JsonNode::asText).containsExactly("command");
         assertThat(schemas.get("CreatedSandbox").get("required")).extracting(JsonNode::asText).containsExactly("id", "status");
         assertThat(schemas.get("ExecResponse").get("required")).extracting(JsonNode::asText)
-                .contains("exit_code", "stdout", "stderr");
+                .contains("exit_code", "stdout", "stderr", "duration_ms");
+        assertThat(schemas.get("ErrorResponse").get("required")).extracting(JsonNode::asText)
+                .containsExactlyInAnyOrder("detail", "error");
+        assertThat(schemas.get("ErrorResponse").get("properties").get("detail").get("type").asText()).isEqualTo("string");
         assertThat(schemas.get("SandboxInfo").get("required")).extracting(JsonNode::asText).contains("id", "status");
         assertThat(schemas.get("Shell").get("enum")).extracting(JsonNode::asText).containsExactly("login", "raw");
         assertThat(schemas.get("Os").get("enum")).extracting(JsonNode::asText).contains("alpine", "ubuntu", "windows");
