@@ -1,6 +1,7 @@
 package dev.smolvm.cli;
 
 import dev.smolvm.server.ApiServer;
+import dev.smolvm.server.RequestGuard;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -12,6 +13,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
 
 @Command(name = "server",
         mixinStandardHelpOptions = true,
@@ -27,12 +33,16 @@ final class ServerCommand implements Runnable {
 
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = {"Start the HTTP API and serve until interrupted (Ctrl-C).",
-                    "It can create sandboxes and run commands on this machine: keep it on 127.0.0.1,",
-                    "or require a token (--token or SMOLVM_API_TOKEN)."},
+                    "It can create sandboxes and run commands on this machine, so it answers only clients that",
+                    "name it by a loopback or its own address (no DNS rebinding), refuses requests from web",
+                    "pages (any Origin header) unless --allow-origin names them, and takes only JSON bodies.",
+                    "Bound to a non-loopback address it requires a token: --token, SMOLVM_API_TOKEN, or one it",
+                    "generates and prints on stderr; --no-auth opts out."},
             footer = {"", "Examples:",
                     "  smolvm server start",
                     "  smolvm server start --port 8001",
-                    "  SMOLVM_API_TOKEN=$(openssl rand -hex 16) smolvm server start",
+                    "  SMOLVM_API_TOKEN=$(openssl rand -hex 16) smolvm server start --host 0.0.0.0",
+                    "  smolvm server start --allow-origin http://localhost:5173",
                     "  curl -s http://127.0.0.1:8000/sandboxes"})
     static final class Start extends BaseCommand {
         @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
@@ -41,8 +51,17 @@ final class ServerCommand implements Runnable {
         @Option(names = "--port", defaultValue = "8000", description = "Port to bind, 0 for any free one (default: ${DEFAULT-VALUE}).")
         int port;
 
-        @Option(names = "--token", description = "Require 'Authorization: Bearer TOKEN' (default: $SMOLVM_API_TOKEN, else none).")
+        @Option(names = "--token", description = "Require 'Authorization: Bearer TOKEN' (default: $SMOLVM_API_TOKEN; "
+                + "on a non-loopback address a generated one, else none).")
         String token;
+
+        @Option(names = "--no-auth", description = "Serve a non-loopback address without any token (anyone who can "
+                + "reach it can run commands on this machine).")
+        boolean noAuth;
+
+        @Option(names = "--allow-origin", paramLabel = "ORIGIN", description = "Let web pages from this origin "
+                + "(e.g. http://localhost:5173) call the API, with CORS headers (repeatable).")
+        List<String> allowedOrigins = new ArrayList<>();
 
         @Override
         int run() {
@@ -53,12 +72,29 @@ final class ServerCommand implements Runnable {
             if (effectiveToken != null && effectiveToken.isBlank()) {
                 effectiveToken = null;
             }
-            if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
-                ctx().err.println("WARNING: listening on " + host + ": anyone who can reach this machine on port " + port
-                        + " can create sandboxes and run commands on it" + (effectiveToken == null
-                        ? ", and no token is required. Bind 127.0.0.1, or set --token." : "."));
+            if (noAuth && effectiveToken != null) {
+                throw new ParameterException(spec.commandLine(), "--no-auth and a token (--token or SMOLVM_API_TOKEN) "
+                        + "contradict each other: give one of them");
             }
-            ApiServer server = ApiServer.start(ctx().smolvm(), host, port, effectiveToken);
+            for (String origin : allowedOrigins) {
+                if (!origin.matches("https?://[^/\\s]+")) {
+                    throw new ParameterException(spec.commandLine(), "invalid --allow-origin '" + origin
+                            + "': give scheme, host and port only, e.g. http://localhost:5173");
+                }
+            }
+            boolean loopback = RequestGuard.isLoopback(host);
+            if (!loopback && effectiveToken == null && !noAuth) {
+                effectiveToken = HexFormat.of().formatHex(randomBytes(24));
+                ctx().err.println("smolvm: " + host + " is reachable from other machines, so the API requires a token; "
+                        + "generated for this run: " + effectiveToken);
+                ctx().err.println("Clients send it as 'Authorization: Bearer <token>'; set SMOLVM_API_TOKEN or --token "
+                        + "to choose your own, or --no-auth to serve without one.");
+            } else if (!loopback && noAuth) {
+                ctx().err.println("WARNING: listening on " + host + " with --no-auth: anyone who can reach this machine "
+                        + "on port " + port + " can create sandboxes and run commands on it.");
+            }
+            ApiServer server = ApiServer.start(ctx().smolvm(),
+                    new ApiServer.Options(host, port, effectiveToken, Set.copyOf(allowedOrigins)));
             String base = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
             ctx().out.println("SmolVM HTTP API listening on " + base);
             ctx().out.println("OpenAPI spec: " + base + ApiServer.OPENAPI_PATH);
@@ -70,6 +106,12 @@ final class ServerCommand implements Runnable {
                 Thread.currentThread().interrupt();
             }
             return 0;
+        }
+
+        private static byte[] randomBytes(int n) {
+            byte[] b = new byte[n];
+            new SecureRandom().nextBytes(b);
+            return b;
         }
     }
 

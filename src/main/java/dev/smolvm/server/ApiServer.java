@@ -17,6 +17,7 @@ import io.javalin.openapi.BearerAuth;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Set;
 
 /**
  * {@code smolvm server}: the local REST API over the one core. Routes are thin; errors from the
@@ -34,10 +35,26 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Starts listening on {@code host:port} (0 picks a free port). {@code token}, when not null, is
-     * required as {@code Authorization: Bearer <token>} on every route but {@code /health}.
+     * How the server listens and whom it answers. {@code token}, when not null, is required as
+     * {@code Authorization: Bearer <token>} on every route but {@code /health}; browsers from
+     * {@code allowedOrigins} may call it (CORS), every other Origin is refused.
      */
+    public record Options(String host, int port, String token, Set<String> allowedOrigins) {
+        public Options {
+            allowedOrigins = allowedOrigins == null ? Set.of() : Set.copyOf(allowedOrigins);
+        }
+    }
+
+    /** Starts listening on {@code host:port} (0 picks a free port); see {@link Options}. */
     public static ApiServer start(Smolvm smolvm, String host, int port, String token) {
+        return start(smolvm, new Options(host, port, token, Set.of()));
+    }
+
+    public static ApiServer start(Smolvm smolvm, Options options) {
+        String host = options.host();
+        int port = options.port();
+        String token = options.token();
+        RequestGuard guard = new RequestGuard(host, options.allowedOrigins());
         SandboxRoutes sandboxes = new SandboxRoutes(smolvm);
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
@@ -52,7 +69,9 @@ public final class ApiServer implements AutoCloseable {
                             .withSecurity(new SecurityComponentConfiguration()
                                     .withSecurityScheme("bearer", new BearerAuth())))));
         });
+        app.before(ctx -> guard(ctx, guard));
         app.beforeMatched(ctx -> authorize(ctx, token));
+        app.options("/*", ctx -> ctx.status(204)); // a CORS preflight from an allowed origin
         app.get("/health", ApiServer::health);
         app.post("/sandboxes", sandboxes::create);
         app.get("/sandboxes", sandboxes::list);
@@ -66,6 +85,8 @@ public final class ApiServer implements AutoCloseable {
         app.get("/sandboxes/{id}/ports", sandboxes::listPorts);
         app.delete("/sandboxes/{id}/ports/{host_port}", sandboxes::closePort);
 
+        app.exception(Refused.class, (e, ctx) ->
+                ApiErrors.render(ctx, e.refusal.status(), e.refusal.code(), e.refusal.message()));
         app.exception(SmolvmException.class, (e, ctx) ->
                 ApiErrors.render(ctx, ApiErrors.status(e.code()), e.code().wireName(), e.httpMessage()));
         app.exception(BadRequest.class, (e, ctx) ->
@@ -99,8 +120,34 @@ public final class ApiServer implements AutoCloseable {
         ctx.json(new ApiTypes.Health("ok", version()));
     }
 
+    /** A request the guard turned away before any route saw it. */
+    private static final class Refused extends RuntimeException {
+        final RequestGuard.Refusal refusal;
+
+        Refused(RequestGuard.Refusal refusal) {
+            super(refusal.message(), null, false, false);
+            this.refusal = refusal;
+        }
+    }
+
+    private static void guard(Context ctx, RequestGuard guard) {
+        String origin = ctx.header("Origin");
+        boolean hasBody = ctx.contentLength() > 0 || ctx.header("Transfer-Encoding") != null;
+        var refusal = guard.check(ctx.method().name(), ctx.header("Host"), origin, ctx.contentType(), hasBody);
+        if (refusal.isPresent()) {
+            throw new Refused(refusal.get());
+        }
+        if (guard.originAllowed(origin)) {
+            ctx.header("Access-Control-Allow-Origin", origin);
+            ctx.header("Vary", "Origin");
+            ctx.header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
+            ctx.header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+            ctx.header("Access-Control-Expose-Headers", ApiErrors.CODE_HEADER);
+        }
+    }
+
     private static void authorize(Context ctx, String token) {
-        if (token == null || ctx.path().equals("/health")) {
+        if (token == null || ctx.path().equals("/health") || ctx.method() == io.javalin.http.HandlerType.OPTIONS) {
             return;
         }
         String header = ctx.header("Authorization");

@@ -299,11 +299,56 @@ class ApiServerE2ETest {
 
     @Test
     @Order(13)
-    void noCorsHeadersAreSent() {
+    void noCorsHeadersAreSentAndWebPagesAreRefused() {
         var r = http.send("GET", "/sandboxes", null, Map.of("Origin", "http://evil.example"));
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.errorCode()).isEqualTo("forbidden_origin");
         assertThat(r.headers().keySet()).noneMatch(h -> h.toLowerCase().startsWith("access-control-"));
         var preflight = http.send("OPTIONS", "/sandboxes", null,
                 Map.of("Origin", "http://evil.example", "Access-Control-Request-Method", "POST"));
+        assertThat(preflight.status()).isEqualTo(403);
         assertThat(preflight.headers().keySet()).noneMatch(h -> h.toLowerCase().startsWith("access-control-"));
+    }
+
+    /** The attacks a web page can make on a local API, sent byte for byte as a browser would. */
+    @Test
+    @Order(14)
+    void dnsRebindingAndCrossSiteFormPostsAreRefused() {
+        int port = server.port();
+        var rebound = Http.raw(port, "GET /sandboxes HTTP/1.1\r\nHost: evil.example:" + port
+                + "\r\nConnection: close\r\n\r\n");
+        assertThat(rebound.status()).isEqualTo(421);
+        assertThat(rebound.errorCode()).isEqualTo("misdirected_host");
+        assertThat(rebound.errorMessage()).startsWith("This server does not answer to the host name 'evil.example:");
+        assertThat(rebound.body()).doesNotContain("vm-");
+        String script = "{\"command\":\"touch /tmp/pwned\"}";
+        for (String type : List.of("text/plain", "application/x-www-form-urlencoded")) {
+            var form = Http.raw(port, "POST /sandboxes HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: " + type
+                    + "\r\nContent-Length: " + script.length() + "\r\nConnection: close\r\n\r\n" + script);
+            assertThat(form.status()).as(type).isEqualTo(415);
+            assertThat(form.errorCode()).isEqualTo("unsupported_media_type");
+        }
+        assertThat(http.get("/sandboxes").json()).as("nothing was created").isEmpty();
+        var loopbackName = Http.raw(port, "GET /health HTTP/1.1\r\nHost: localhost:" + port
+                + "\r\nConnection: close\r\n\r\n");
+        assertThat(loopbackName.status()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(15)
+    void anAllowedOriginGetsCorsAndAPreflight() {
+        var options = new ApiServer.Options("127.0.0.1", 0, null, java.util.Set.of("http://localhost:5173"));
+        try (ApiServer open = ApiServer.start(smolvm, options)) {
+            var page = new Http("http://127.0.0.1:" + open.port(), null);
+            var preflight = page.send("OPTIONS", "/sandboxes", null,
+                    Map.of("Origin", "http://localhost:5173", "Access-Control-Request-Method", "POST"));
+            assertThat(preflight.status()).isEqualTo(204);
+            assertThat(preflight.headers().get("access-control-allow-origin")).containsExactly("http://localhost:5173");
+            var list = page.send("GET", "/sandboxes", null, Map.of("Origin", "http://localhost:5173"));
+            assertThat(list.status()).isEqualTo(200);
+            assertThat(list.headers().get("access-control-allow-origin")).containsExactly("http://localhost:5173");
+            var other = page.send("GET", "/sandboxes", null, Map.of("Origin", "http://localhost:5174"));
+            assertThat(other.status()).isEqualTo(403);
+        }
     }
 }

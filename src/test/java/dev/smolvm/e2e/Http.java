@@ -91,4 +91,31 @@ final class Http {
             throw new AssertionError(e);
         }
     }
+
+    /**
+     * Sends {@code request} byte for byte over a plain socket, as a browser or an attacker could
+     * (the JDK client will not send a forged Host header), and reads the whole answer.
+     */
+    static Response raw(int port, String request) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int split = answer.indexOf("\r\n\r\n");
+            String head = split < 0 ? answer : answer.substring(0, split);
+            String[] lines = head.split("\r\n");
+            Map<String, java.util.List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon > 0) {
+                    headers.computeIfAbsent(lines[i].substring(0, colon).trim(), k -> new java.util.ArrayList<>())
+                            .add(lines[i].substring(colon + 1).trim());
+                }
+            }
+            return new Response(Integer.parseInt(lines[0].split(" ")[1]), split < 0 ? "" : answer.substring(split + 4),
+                    headers);
+        } catch (IOException e) {
+            throw new AssertionError("raw request failed: " + e, e);
+        }
+    }
 }

@@ -8,7 +8,6 @@ import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,27 +71,53 @@ class ServerCommandE2ETest {
         }
     }
 
+    /** Bound to every address with no token given, the server makes one, says it once, and enforces it. */
     @Test
-    void bindingAllAddressesWarnsLoudly() throws Exception {
+    void bindingAllAddressesWithoutATokenGeneratesAndEnforcesOne() throws Exception {
         try (Cli cli = Cli.withFreshHome()) {
-            Path err = Files.createTempFile("server-err", ".txt");
-            List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "server", "start", "--host", "0.0.0.0", "--port", "0"));
-            ProcessBuilder pb = new ProcessBuilder(argv).redirectError(err.toFile());
-            pb.environment().clear();
-            pb.environment().putAll(cli.env());
-            Process p = pb.start();
+            Process p = startServer(cli, "--host", "0.0.0.0", "--port", "0");
             try {
+                var err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+                String said = err.readLine();
+                Matcher m = Pattern.compile("smolvm: 0\\.0\\.0\\.0 is reachable from other machines, so the API requires "
+                        + "a token; generated for this run: ([0-9a-f]{48})").matcher(said);
+                assertThat(m.matches()).as(said).isTrue();
+                String token = m.group(1);
                 String first = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-                assertThat(first).startsWith("SmolVM HTTP API listening on http://0.0.0.0:");
-                assertThat(Files.readString(err)).startsWith("WARNING: listening on 0.0.0.0: anyone who can reach this "
-                        + "machine on port 0 can create sandboxes and run commands on it, and no token is required.");
+                Matcher port = Pattern.compile("SmolVM HTTP API listening on http://0\\.0\\.0\\.0:(\\d+)").matcher(first);
+                assertThat(port.matches()).as(first).isTrue();
+                String base = "http://127.0.0.1:" + port.group(1);
+                assertThat(new Http(base, null).get("/sandboxes").status()).isEqualTo(401);
+                assertThat(new Http(base, "wrong").get("/sandboxes").status()).isEqualTo(401);
+                assertThat(new Http(base, token).get("/sandboxes").status()).isEqualTo(200);
             } finally {
                 p.destroy();
                 p.waitFor(10, TimeUnit.SECONDS);
-                Files.deleteIfExists(err);
             }
+        }
+    }
+
+    @Test
+    void noAuthIsTheExplicitWayOutAndSaysWhatItOpens() throws Exception {
+        try (Cli cli = Cli.withFreshHome()) {
+            Process p = startServer(cli, "--host", "0.0.0.0", "--port", "0", "--no-auth");
+            try {
+                String said = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8)).readLine();
+                assertThat(said).isEqualTo("WARNING: listening on 0.0.0.0 with --no-auth: anyone who can reach this "
+                        + "machine on port 0 can create sandboxes and run commands on it.");
+                String first = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                String port = first.substring(first.lastIndexOf(':') + 1);
+                assertThat(new Http("http://127.0.0.1:" + port, null).get("/sandboxes").status()).isEqualTo(200);
+            } finally {
+                p.destroy();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+            var both = cli.runProcess("server", "start", "--no-auth", "--token", "x");
+            assertThat(both.code()).isEqualTo(2);
+            assertThat(both.err()).startsWith("smolvm: --no-auth and a token (--token or SMOLVM_API_TOKEN) contradict");
+            var origin = cli.runProcess("server", "start", "--allow-origin", "*");
+            assertThat(origin.code()).isEqualTo(2);
+            assertThat(origin.err()).startsWith("smolvm: invalid --allow-origin '*'");
         }
     }
 }
