@@ -188,6 +188,11 @@ export interface components {
              * @description Guest disk size in MiB (default 2048).
              */
             disk_size?: number;
+            /**
+             * Format: int32
+             * @description Virtual CPUs, at most the host's cores (default 1).
+             */
+            cpus?: number;
             /** @description Runtime backend override (default qemu). */
             backend?: components["schemas"]["Backend"];
             /** @description Sandbox name (default: its generated id). */
@@ -245,6 +250,8 @@ export interface components {
              * @description Wall time of the command in milliseconds, as measured by the server.
              */
             duration_ms: number;
+            /** @description True when stdout or stderr passed 8 MiB and the rest was dropped. */
+            truncated: boolean;
         };
         Health: {
             status: string;

@@ -31,7 +31,7 @@ final class SandboxCreateCommand extends BaseCommand {
     @Option(names = "--disk-size", paramLabel = "MiB", description = "Guest disk size in MiB (default: 2048).")
     Integer diskSize;
 
-    @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default: 1).")
+    @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs, at most the host's cores (default: 1).")
     Integer cpus;
 
     @Option(names = "--backend", paramLabel = "BACKEND", description = "Runtime backend: qemu, firecracker, libkrun (default: qemu).")

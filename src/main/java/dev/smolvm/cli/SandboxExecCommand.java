@@ -2,14 +2,13 @@ package dev.smolvm.cli;
 
 import dev.smolvm.guest.ShellMode;
 import dev.smolvm.host.Progress;
+import dev.smolvm.sandbox.CapturedOutput;
 import dev.smolvm.sandbox.ExecRequest;
 import dev.smolvm.sandbox.ExecResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +20,8 @@ import java.util.Map;
                 "The words after '--' reach the guest program exactly as given (as with 'docker exec'): "
                         + "they are quoted one by one and run by the guest's login shell. For pipes, '&&' "
                         + "or variables, pass a script to a shell: -- sh -c '...'.",
-                "Its stdout and stderr are passed through. With --json they are captured into the envelope."},
+                "Its stdout and stderr are passed through. With --json they are captured into the envelope, up to 8 MiB "
+                        + "each (data.truncated says when more was dropped)."},
         footer = {"", "Examples:",
                 "  smolvm sandbox exec demo -- uname -a",
                 "  smolvm sandbox exec demo -- sh -c 'cd /tmp && ls | wc -l'",
@@ -68,16 +68,17 @@ final class SandboxExecCommand extends BaseCommand {
             core.start(sandbox, null, json ? Progress.SILENT : ctx().progress());
         }
         if (json) {
-            var out = new ByteArrayOutputStream();
-            var err = new ByteArrayOutputStream();
+            var out = new CapturedOutput();
+            var err = new CapturedOutput();
             ExecResult r = core.exec(sandbox, req, interactive ? ctx().in : null, out, err);
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("sandbox", sandbox);
             data.put("exit_code", r.exitCode());
             data.put("timed_out", r.timedOut());
             data.put("duration_ms", r.durationMs());
-            data.put("stdout", out.toString(StandardCharsets.UTF_8));
-            data.put("stderr", err.toString(StandardCharsets.UTF_8));
+            data.put("stdout", out.text());
+            data.put("stderr", err.text());
+            data.put("truncated", out.truncated() || err.truncated());
             return emit(r.exitCode(), data, () -> { });
         }
         ExecResult r = core.exec(sandbox, req, interactive ? ctx().in : null, ctx().out, ctx().err);

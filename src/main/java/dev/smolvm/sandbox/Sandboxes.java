@@ -132,6 +132,12 @@ public final class Sandboxes {
     public Sandbox create(CreateRequest request, Progress progress) {
         Trace.mark("create: start");
         CreateRequest req = request.validated();
+        int hostCpus = Runtime.getRuntime().availableProcessors();
+        if (req.cpus() != null && req.cpus() > hostCpus) {
+            // More vCPUs than cores only makes the guest slower, and lets one sandbox starve the others.
+            throw SmolvmException.invalid("cpus " + req.cpus() + " is more than this host's " + hostCpus
+                    + " cores; use at most " + hostCpus + ".");
+        }
         BackendKind kind = req.backend() == null ? BackendKind.QEMU : BackendKind.parse(req.backend());
         GuestOs os = req.os() == null ? GuestOs.DEBIAN : GuestOs.parse(req.os());
         Backend backend = backends.get(kind);
@@ -375,7 +381,7 @@ public final class Sandboxes {
         }
         String cmdline = QemuArgv.kernelCmdline(cidr, gateway, networkMode == NetworkMode.TAP ? "1.1.1.1" : "10.0.2.3",
                 SandboxNames.hostname(r.name()),
-                Base64.getEncoder().encodeToString((publicKey + "\n").getBytes(StandardCharsets.UTF_8)));
+                Base64.getEncoder().encodeToString((publicKey + "\n").getBytes(StandardCharsets.UTF_8)), r.cpus());
         VmSpec spec = new VmSpec(r.id(), dir, image.kernel(), image.initrd(), image.rootfs(), cmdline, r.memoryMib(),
                 r.cpus(), r.diskMib(), networkMode, tap, mac, sshPort);
         progress.step("Booting sandbox '" + r.name() + "' (" + r.backend() + ", " + backend.accelerator() + ", "

@@ -35,6 +35,7 @@ public final class ApiTypes {
             @OpenApiDescription("Image name from 'smolvm image list', or an image directory / file:// URI.") String image,
             @OpenApiDescription("Guest memory in MiB (default 512).") Integer memory,
             @OpenApiDescription("Guest disk size in MiB (default 2048).") Integer disk_size,
+            @OpenApiDescription("Virtual CPUs, at most the host's cores (default 1).") Integer cpus,
             @OpenApiDescription("Runtime backend override (default qemu).") Backend backend,
             @OpenApiDescription("Sandbox name (default: its generated id).") String name) {
     }
@@ -85,7 +86,8 @@ public final class ApiTypes {
             @OpenApiRequired String stdout,
             @OpenApiRequired String stderr,
             @OpenApiRequired @OpenApiDescription("True when the timeout ended the command (exit_code 124).") boolean timed_out,
-            @OpenApiRequired @OpenApiDescription("Wall time of the command in milliseconds, as measured by the server.") long duration_ms) {
+            @OpenApiRequired @OpenApiDescription("Wall time of the command in milliseconds, as measured by the server.") long duration_ms,
+            @OpenApiRequired @OpenApiDescription("True when stdout or stderr passed 8 MiB and the rest was dropped.") boolean truncated) {
     }
 
     public record ErrorDetail(

@@ -8,6 +8,7 @@ import dev.smolvm.forward.PortForwards;
 import dev.smolvm.forward.PortMapping;
 import dev.smolvm.guest.ShellMode;
 import dev.smolvm.host.Progress;
+import dev.smolvm.sandbox.CapturedOutput;
 import dev.smolvm.sandbox.CreateRequest;
 import dev.smolvm.sandbox.ExecRequest;
 import dev.smolvm.sandbox.ExecResult;
@@ -24,13 +25,11 @@ import io.javalin.openapi.OpenApiSecurity;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
 /** The sandbox endpoints. Each parses its input, makes one core call, and renders the result. */
 final class SandboxRoutes {
-    private static final int MAX_OUTPUT_BYTES = 8 << 20;
     private final Smolvm smolvm;
 
     SandboxRoutes(Smolvm smolvm) {
@@ -50,7 +49,7 @@ final class SandboxRoutes {
     void create(Context ctx) {
         var body = Bodies.read(ctx.body(), ApiTypes.CreateSandboxRequest.class, true);
         var req = new CreateRequest(body.name(), body.os() == null ? null : body.os().name(), body.image(),
-                body.memory(), body.disk_size(), body.backend() == null ? null : body.backend().name(), null, null);
+                body.memory(), body.disk_size(), body.backend() == null ? null : body.backend().name(), body.cpus(), null);
         Sandbox sb = smolvm.sandboxes().create(req, Progress.SILENT);
         ctx.status(HttpStatus.CREATED).json(new ApiTypes.CreatedSandbox(sb.id(), ApiTypes.Status.valueOf(sb.status().wireName())));
     }
@@ -112,10 +111,11 @@ final class SandboxRoutes {
                     @OpenApiResponse(status = "422", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
     void exec(Context ctx) {
         ExecRequest req = execRequest(ctx);
-        var out = new BoundedBuffer(MAX_OUTPUT_BYTES);
-        var err = new BoundedBuffer(MAX_OUTPUT_BYTES);
+        var out = new CapturedOutput();
+        var err = new CapturedOutput();
         ExecResult r = smolvm.sandboxes().exec(ctx.pathParam("id"), req, null, out, err);
-        ctx.json(new ApiTypes.ExecResponse(r.exitCode(), out.text(), err.text(), r.timedOut(), r.durationMs()));
+        ctx.json(new ApiTypes.ExecResponse(r.exitCode(), out.text(), err.text(), r.timedOut(), r.durationMs(),
+                out.truncated() || err.truncated()));
     }
 
     @OpenApi(path = "/sandboxes/{id}/exec/stream", methods = HttpMethod.POST, operationId = "execCommandStream",
@@ -243,35 +243,5 @@ final class SandboxRoutes {
     private static ApiTypes.PortForwardInfo forward(String sandbox, Forward f) {
         return new ApiTypes.PortForwardInfo(sandbox, f.guestPort(), f.hostPort(), f.mapping(),
                 ApiTypes.Protocol.valueOf(f.protocol()), ApiTypes.Transport.valueOf(f.transport()));
-    }
-
-    /** Captures output up to a limit, so one chatty command cannot exhaust the server's memory. */
-    static final class BoundedBuffer extends OutputStream {
-        private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-        private final int limit;
-        private boolean truncated;
-
-        BoundedBuffer(int limit) {
-            this.limit = limit;
-        }
-
-        @Override
-        public void write(int b) {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            int room = limit - buf.size();
-            if (len > room) {
-                truncated = true;
-            }
-            buf.write(b, off, Math.max(0, Math.min(len, room)));
-        }
-
-        synchronized String text() {
-            return buf.toString(StandardCharsets.UTF_8) + (truncated ? "\n[smolvm: output truncated at "
-                    + (limit >> 20) + " MiB]\n" : "");
-        }
     }
 }

@@ -63,7 +63,7 @@ final class BootBench {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "smolvm-bare-");
         try {
             String key = Base64.getEncoder().encodeToString("ssh-ed25519 AAAA bench\n".getBytes());
-            String cmdline = QemuArgv.kernelCmdline("10.0.2.15/24", "10.0.2.2", "10.0.2.3", "bare", key);
+            String cmdline = QemuArgv.kernelCmdline("10.0.2.15/24", "10.0.2.2", "10.0.2.3", "bare", key, 1);
             VmSpec spec = new VmSpec("bare" + ProcessHandle.current().pid(), dir, kernel, initrd, rootfs, cmdline,
                     512, 1, 2048, NetworkMode.USER, null, null, 0);
             long t0 = System.nanoTime();

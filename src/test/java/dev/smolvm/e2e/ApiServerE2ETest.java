@@ -74,7 +74,7 @@ class ApiServerE2ETest {
     @Test
     @Order(3)
     void aSandboxMadeWithTheCliIsListedOverHttp() {
-        assertThat(cli.run("sandbox", "create", "--name", "c").code()).isZero();
+        assertThat(cli.run("sandbox", "create", "--name", "c", "--disk-size", "1536", "--cpus", "2").code()).isZero();
         var list = http.get("/sandboxes");
         assertThat(list.status()).isEqualTo(200);
         assertThat(list.json()).extracting(s -> s.get("name").asText()).contains("h", "c");
@@ -83,6 +83,10 @@ class ApiServerE2ETest {
         assertThat(one.json().get("status").asText()).isEqualTo("running");
         assertThat(one.json().get("network").get("mode").asText()).isEqualTo("tap");
         assertThat(http.get("/sandboxes/" + id).json().get("name").asText()).isEqualTo("h");
+        // The disk is a device of exactly the size asked for: the guest cannot write past its end.
+        var disk = http.post("/sandboxes/c/exec", "{\"command\":\"echo $(( $(cat /sys/block/vda/size) * 512 / 1048576 )) $(nproc)\"}");
+        assertThat(disk.json().get("stdout").asText()).isEqualTo("1536 2\n");
+        assertThat(one.json().get("disk_size").asInt()).isEqualTo(1536);
     }
 
     @Test
@@ -99,6 +103,11 @@ class ApiServerE2ETest {
         assertThat(fail.json().get("stderr").asText()).isEqualTo("err\n");
         var raw = http.post("/sandboxes/" + id + "/exec", "{\"command\":\"printf %s '$HOME'\",\"shell\":\"raw\"}");
         assertThat(raw.json().get("stdout").asText()).isEqualTo("$HOME");
+        var flood = http.post("/sandboxes/" + id + "/exec", "{\"command\":\"head -c 9437184 /dev/zero | tr '\\\\0' a; echo done >&2\"}");
+        assertThat(flood.json().get("stdout").asText()).hasSize(8 << 20).matches("a+");
+        assertThat(flood.json().get("stderr").asText()).isEqualTo("done\n");
+        assertThat(flood.json().get("truncated").asBoolean()).as("9 MiB of stdout passes the 8 MiB cap").isTrue();
+        assertThat(ok.json().get("truncated").asBoolean()).isFalse();
         var slow = http.post("/sandboxes/" + id + "/exec", "{\"command\":\"sleep 20\",\"timeout\":1}");
         assertThat(slow.status()).isEqualTo(200);
         assertThat(slow.json().get("exit_code").asInt()).isEqualTo(124);

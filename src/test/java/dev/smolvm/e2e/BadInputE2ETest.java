@@ -71,6 +71,16 @@ class BadInputE2ETest {
     }
 
     @Test
+    void moreCpusThanTheHostHasIsAnError() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        var r = cli.run("sandbox", "create", "--cpus", String.valueOf(cores + 1));
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("smolvm: cpus " + (cores + 1) + " is more than this host's " + cores
+                + " cores; use at most " + cores + ".\n");
+        assertThat(cli.run("sandbox", "list", "--all", "--json").json().get("data")).as("nothing half-made").isEmpty();
+    }
+
+    @Test
     void missingArguments() {
         var exec = cli.run("sandbox", "exec");
         assertThat(exec.code()).isEqualTo(2);
