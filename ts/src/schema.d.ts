@@ -197,6 +197,8 @@ export interface components {
             backend?: components["schemas"]["Backend"];
             /** @description Sandbox name (default: its generated id). */
             name?: string;
+            /** @description Egress policy (default: open). */
+            network?: components["schemas"]["NetworkRequest"];
         };
         CreatedSandbox: {
             /** @example vm-a1b2c3d4 */
@@ -265,6 +267,18 @@ export interface components {
             tap?: string | null;
             /** Format: int32 */
             ssh_port?: number | null;
+            /** @description Egress policy: open, off or restricted */
+            policy: components["schemas"]["NetworkPolicy"];
+            allowed_cidrs: string[];
+        };
+        /** @enum {string} */
+        NetworkPolicy: "open" | "off" | "restricted";
+        /** @description Egress policy. open: anywhere except the host's own networks and 169.254.0.0/16 unless listed; off: no egress; restricted: only allowed_cidrs and the DNS resolver. */
+        NetworkRequest: {
+            /** @description open, off or restricted. */
+            mode: components["schemas"]["NetworkPolicy"];
+            /** @description IPv4 CIDRs the sandbox may reach; required (non-empty) for restricted. */
+            allowed_cidrs?: string[];
         };
         /** @enum {string} */
         Os: "alpine" | "ubuntu" | "windows" | "debian";

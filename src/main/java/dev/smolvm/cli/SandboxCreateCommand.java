@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.util.List;
 
 @Command(name = "create",
         mixinStandardHelpOptions = true,
@@ -14,7 +15,8 @@ import java.time.Duration;
                 "The first create on a host installs what is missing and builds the guest image (shown as it goes)."},
         footer = {"", "Examples:",
                 "  smolvm sandbox create --name demo",
-                "  smolvm sandbox create --memory 1024 --disk-size 4096 --json"})
+                "  smolvm sandbox create --memory 1024 --disk-size 4096 --json",
+                "  smolvm sandbox create --network restricted --allow 203.0.113.0/24,198.51.100.7"})
 final class SandboxCreateCommand extends BaseCommand {
     @Option(names = "--name", paramLabel = "NAME", description = "Sandbox name (default: its generated id, like vm-a1b2c3d4).")
     String name;
@@ -37,6 +39,15 @@ final class SandboxCreateCommand extends BaseCommand {
     @Option(names = "--backend", paramLabel = "BACKEND", description = "Runtime backend: qemu, firecracker, libkrun (default: qemu).")
     String backend;
 
+    @Option(names = "--network", paramLabel = "MODE",
+            description = "Egress: open (default; never the host's networks or 169.254.0.0/16 unless allowed), "
+                    + "off (none), restricted (only --allow and DNS).")
+    String network;
+
+    @Option(names = "--allow", paramLabel = "CIDR", split = ",",
+            description = "Networks the sandbox may reach (repeatable or comma-separated), e.g. 10.1.2.0/24.")
+    List<String> allow;
+
     @Option(names = "--boot-timeout", paramLabel = "SECONDS", defaultValue = "120",
             description = "How long to wait for the guest to answer (default: ${DEFAULT-VALUE}).")
     int bootTimeout;
@@ -44,7 +55,7 @@ final class SandboxCreateCommand extends BaseCommand {
     @Override
     int run() {
         CreateRequest req = new CreateRequest(name, os, image, memory, diskSize, backend, cpus,
-                Duration.ofSeconds(bootTimeout));
+                Duration.ofSeconds(bootTimeout)).withNetwork(network, allow);
         Sandbox sb = ctx().smolvm().sandboxes().create(req, ctx().progress());
         return emit(sb.toJson(), () -> {
             ctx().out.println("Created sandbox '" + sb.name() + "' (" + sb.id() + "), running at " + sb.guestIp());

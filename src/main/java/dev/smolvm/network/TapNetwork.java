@@ -2,20 +2,26 @@ package dev.smolvm.network;
 
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
+import dev.smolvm.host.FileLock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Host side of TAP networking: creates and removes the per-sandbox TAP device and keeps the
- * smolvm nftables table in place. Runs {@code ip} and {@code nft}; needs root.
+ * Host side of TAP networking: creates and removes the per-sandbox TAP device and its egress
+ * chain, and keeps the smolvm nftables table in place. Runs {@code ip} and {@code nft}; needs root.
  */
 public final class TapNetwork {
     private static final String TAP_PREFIX = "smv";
+    /** The DNS resolver TAP guests are given (reachable in {@code restricted} too). */
+    public static final String RESOLVER = "1.1.1.1";
+    /** One lock for the host's smolvm table and TAPs, whatever the smolvm home. */
+    private static final Path HOST_LOCK = Path.of("/run/lock/smolvm-network.lock");
     private static final Pattern INET = Pattern.compile("\\binet (172\\.16\\.\\d+\\.\\d+)/");
     private static final Pattern TAP = Pattern.compile(": " + TAP_PREFIX + "(\\d+)[:@]");
 
@@ -42,21 +48,40 @@ public final class TapNetwork {
         return used;
     }
 
-    public void up(Lease lease) {
-        ensureRuleset();
-        String tap = lease.tapName();
-        Cmd.of("ip", "link", "del", tap).run(); // a leftover from a crash would block the add
-        Cmd.of("ip", "tuntap", "add", "dev", tap, "mode", "tap").check();
-        Cmd.of("ip", "addr", "add", lease.hostIp() + "/" + Lease.PREFIX, "dev", tap).check();
-        Cmd.of("ip", "link", "set", tap, "up").check();
+    /**
+     * Makes the sandbox's TAP device, with no IPv6 on it, and its egress chain. The chain is in
+     * place before the guest can send anything (QEMU is not started yet).
+     */
+    public void up(Lease lease, String sandboxId, EgressPolicy policy) {
+        try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
+            ensureRuleset();
+            String tap = lease.tapName();
+            Cmd.of("ip", "link", "del", tap).run(); // a leftover from a crash would block the add
+            Cmd.of("ip", "tuntap", "add", "dev", tap, "mode", "tap").check();
+            disableIpv6(tap);
+            Cmd.of("ip", "addr", "add", lease.hostIp() + "/" + Lease.PREFIX, "dev", tap).check();
+            List<Cidr> denied = EgressRules.deniedInOpen(Lease.POOL,
+                    EgressRules.hostNetworks(Cmd.of("ip", "-o", "-4", "addr", "show").run().stdout(), TAP_PREFIX));
+            var r = Cmd.of("nft", "-f", "-").withStdin(EgressRules.apply(sandboxId, tap, policy, denied, RESOLVER)).run();
+            if (!r.ok()) {
+                Cmd.of("ip", "link", "del", tap).run();
+                throw SmolvmException.internal("could not install the egress policy of " + sandboxId + ": "
+                        + r.stderr().strip());
+            }
+            Cmd.of("ip", "link", "set", tap, "up").check();
+        }
     }
 
+    /** Removes the TAP device and its egress chain; the table goes with the last TAP. */
     public void down(String tap) {
-        if (tap != null) {
-            Cmd.of("ip", "link", "del", tap).run();
-        }
-        if (indexesOfTaps().isEmpty()) {
-            Cmd.of("nft", "delete", "table", "ip", NftRuleset.TABLE).run();
+        try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
+            if (tap != null) {
+                Cmd.of("ip", "link", "del", tap).run();
+                Cmd.of("nft", "-f", "-").withStdin(EgressRules.remove(tap)).run(); // absent already: fine
+            }
+            if (indexesOfTaps().isEmpty()) {
+                Cmd.of("nft", "-f", "-").withStdin(NftRuleset.deleteTable()).run();
+            }
         }
     }
 
@@ -71,14 +96,29 @@ public final class TapNetwork {
         return used;
     }
 
+    /** Installs the base table unless the current version is there already (an older one is replaced). */
     private void ensureRuleset() {
         write("/proc/sys/net/ipv4/ip_forward", "1");
-        if (Cmd.of("nft", "list", "table", "ip", NftRuleset.TABLE).run().ok()) {
+        if (NftRuleset.current(listTable())) {
             return;
         }
-        var r = Cmd.of("nft", "-f", "-").withStdin(NftRuleset.base(TAP_PREFIX, Lease.POOL)).run();
-        if (!r.ok() && !Cmd.of("nft", "list", "table", "ip", NftRuleset.TABLE).run().ok()) {
+        Cmd.of("nft", "delete", "table", "ip", NftRuleset.TABLE).run(); // smolvm before v2; absent: fine
+        var r = Cmd.of("nft", "-f", "-").withStdin(NftRuleset.install(TAP_PREFIX, Lease.POOL)).run();
+        if (!r.ok() && !NftRuleset.current(listTable())) {
             throw SmolvmException.internal("could not install the smolvm nftables table: " + r.stderr().strip());
+        }
+    }
+
+    private static String listTable() {
+        var r = Cmd.of("nft", "list", "table", NftRuleset.FAMILY, NftRuleset.TABLE).run();
+        return r.ok() ? r.stdout() : "";
+    }
+
+    /** No IPv6 on the TAP: no link-local address, no neighbour discovery, no route for the guest to use. */
+    private static void disableIpv6(String tap) {
+        Path knob = Path.of("/proc/sys/net/ipv6/conf", tap, "disable_ipv6");
+        if (Files.exists(knob)) { // absent when the host has IPv6 off altogether
+            write(knob.toString(), "1");
         }
     }
 

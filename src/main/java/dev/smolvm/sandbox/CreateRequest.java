@@ -2,26 +2,45 @@ package dev.smolvm.sandbox;
 
 import dev.smolvm.SmolvmException;
 
+import dev.smolvm.network.EgressPolicy;
+
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What to create. Every field may be null for "the default"; {@link #validated()} checks ranges
  * for every door alike.
  */
 public record CreateRequest(String name, String os, String image, Integer memoryMib, Integer diskMib,
-                            String backend, Integer cpus, Duration bootTimeout) {
+                            String backend, Integer cpus, Duration bootTimeout,
+                            String network, List<String> allowedCidrs) {
     public static final int DEFAULT_MEMORY_MIB = 512;
     public static final int MIN_MEMORY_MIB = 128;
     public static final int MAX_MEMORY_MIB = 256 * 1024;
     public static final int MAX_DISK_MIB = 1024 * 1024;
     public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(120);
 
+    public CreateRequest(String name, String os, String image, Integer memoryMib, Integer diskMib, String backend,
+                         Integer cpus, Duration bootTimeout) {
+        this(name, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, null, null);
+    }
+
     public static CreateRequest defaults() {
         return new CreateRequest(null, null, null, null, null, null, null, null);
     }
 
     public CreateRequest withName(String newName) {
-        return new CreateRequest(newName, os, image, memoryMib, diskMib, backend, cpus, bootTimeout);
+        return new CreateRequest(newName, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, network, allowedCidrs);
+    }
+
+    /** The egress policy: {@code open} (default), {@code off} or {@code restricted}, and the allowed CIDRs. */
+    public CreateRequest withNetwork(String mode, List<String> allowed) {
+        return new CreateRequest(name, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, mode, allowed);
+    }
+
+    /** The egress policy asked for; an invalid-input error names what is wrong with it. */
+    public EgressPolicy egressPolicy() {
+        return EgressPolicy.parse(network, allowedCidrs);
     }
 
     public CreateRequest validated() {
@@ -44,6 +63,7 @@ public record CreateRequest(String name, String os, String image, Integer memory
         if (image != null && image.isBlank()) {
             throw SmolvmException.invalid("image must not be empty.");
         }
+        egressPolicy();
         return this;
     }
 }

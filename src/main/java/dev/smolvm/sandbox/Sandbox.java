@@ -4,6 +4,7 @@ import dev.smolvm.store.SandboxRecord;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** What a caller sees of a sandbox. Immutable. */
@@ -23,6 +24,8 @@ public record Sandbox(
         String hostIp,
         String tap,
         Integer sshPort,
+        String egress,
+        List<String> allowedCidrs,
         Long pid,
         Instant createdAt,
         Instant startedAt,
@@ -31,7 +34,7 @@ public record Sandbox(
     static Sandbox of(SandboxRecord r) {
         return new Sandbox(r.id(), r.name(), SandboxStatus.fromWire(r.status()), r.os(), r.image(), r.backend(),
                 r.accel(), r.memoryMib(), r.diskMib(), r.cpus(), r.netMode(), r.guestIp(), r.hostIp(), r.tap(),
-                r.sshPort(), r.pid(), r.createdAt(), r.startedAt(), r.lastError());
+                r.sshPort(), r.egress(), r.allowedCidrs(), r.pid(), r.createdAt(), r.startedAt(), r.lastError());
     }
 
     public boolean running() {
@@ -57,6 +60,8 @@ public record Sandbox(
         net.put("host_ip", hostIp);
         net.put("tap", tap);
         net.put("ssh_port", sshPort);
+        net.put("policy", egress);
+        net.put("allowed_cidrs", allowedCidrs);
         m.put("network", net);
         m.put("pid", pid);
         m.put("created_at", createdAt == null ? null : createdAt.toString());

@@ -15,6 +15,7 @@ import dev.smolvm.host.Trace;
 import dev.smolvm.image.GuestImage;
 import dev.smolvm.image.GuestOs;
 import dev.smolvm.image.Images;
+import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.network.Lease;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
@@ -138,6 +139,8 @@ public final class Sandboxes {
             throw SmolvmException.invalid("cpus " + req.cpus() + " is more than this host's " + hostCpus
                     + " cores; use at most " + hostCpus + ".");
         }
+        EgressPolicy policy = req.egressPolicy();
+        refuseUnenforceable(policy);
         BackendKind kind = req.backend() == null ? BackendKind.QEMU : BackendKind.parse(req.backend());
         GuestOs os = req.os() == null ? GuestOs.DEBIAN : GuestOs.parse(req.os());
         Backend backend = backends.get(kind);
@@ -161,7 +164,7 @@ public final class Sandboxes {
                 kind.wireName(), backend.accelerator(),
                 req.memoryMib() == null ? CreateRequest.DEFAULT_MEMORY_MIB : req.memoryMib(), diskMib,
                 req.cpus() == null ? 1 : req.cpus(), networkMode.wireName(), null, null, null, null, null, null,
-                Instant.now(), null, null);
+                Instant.now(), null, null, policy.mode().wireName(), policy.allowedStrings());
         if (!store.insertIfNameFree(r)) {
             throw SmolvmException.conflict("a sandbox named '" + name + "' already exists; pick another name.");
         }
@@ -331,12 +334,26 @@ public final class Sandboxes {
         backend.ensureAvailable();
     }
 
+    /**
+     * User-mode guests have no egress at all (QEMU's {@code restrict=on}, which is what keeps them
+     * off the host's loopback services), so a list of allowed networks cannot be honoured there.
+     */
+    private void refuseUnenforceable(EgressPolicy policy) {
+        if (networkMode == NetworkMode.USER && policy.mode() == EgressPolicy.Mode.RESTRICTED) {
+            throw SmolvmException.unavailable("user-mode networking (SMOLVM_NETWORK=user, or not root) cannot "
+                    + "enforce --network restricted: its sandboxes have no egress at all. Use TAP networking "
+                    + "(run as root) for restricted, or --network off.");
+        }
+    }
+
     private Duration bootTimeout(CreateRequest req) {
         return req.bootTimeout() == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : req.bootTimeout();
     }
 
     private SandboxRecord boot(SandboxRecord r, GuestImage image, Duration bootTimeout, Progress progress) {
         Backend backend = backend(r);
+        EgressPolicy policy = EgressPolicy.parse(r.egress(), r.allowedCidrs());
+        refuseUnenforceable(policy);
         Trace.mark("boot: start");
         String publicKey = SshKeys.ensure(home.defaultSshKey());
         Path dir = home.sandboxDir(r.id());
@@ -364,7 +381,7 @@ public final class Sandboxes {
             Lease lease = new Lease(index);
             r = r.withLease(index);
             Trace.mark("boot: lease");
-            tapNetwork.up(lease);
+            tapNetwork.up(lease, r.id(), policy);
             Trace.mark("boot: tap up");
             tap = lease.tapName();
             mac = lease.mac();
@@ -379,7 +396,7 @@ public final class Sandboxes {
             gateway = hostIp;
             cidr = guestIp + "/24";
         }
-        String cmdline = QemuArgv.kernelCmdline(cidr, gateway, networkMode == NetworkMode.TAP ? "1.1.1.1" : "10.0.2.3",
+        String cmdline = QemuArgv.kernelCmdline(cidr, gateway, networkMode == NetworkMode.TAP ? TapNetwork.RESOLVER : "10.0.2.3",
                 SandboxNames.hostname(r.name()),
                 Base64.getEncoder().encodeToString((publicKey + "\n").getBytes(StandardCharsets.UTF_8)), r.cpus());
         VmSpec spec = new VmSpec(r.id(), dir, image.kernel(), image.initrd(), image.rootfs(), cmdline, r.memoryMib(),

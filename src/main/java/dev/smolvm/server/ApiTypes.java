@@ -29,6 +29,15 @@ public final class ApiTypes {
 
     public enum Transport { nftables, ssh_tunnel }
 
+    public enum NetworkPolicy { open, off, restricted }
+
+    @OpenApiDescription("Egress policy. open: anywhere except the host's own networks and 169.254.0.0/16 unless "
+            + "listed; off: no egress; restricted: only allowed_cidrs and the DNS resolver.")
+    public record NetworkRequest(
+            @OpenApiRequired @OpenApiDescription("open, off or restricted.") NetworkPolicy mode,
+            @OpenApiDescription("IPv4 CIDRs the sandbox may reach; required (non-empty) for restricted.") List<String> allowed_cidrs) {
+    }
+
     @OpenApiDescription("Create, boot and register a sandbox. Every field is optional.")
     public record CreateSandboxRequest(
             @OpenApiDescription("Guest operating system. Omit it for the default Linux (Debian) sandbox.") Os os,
@@ -37,7 +46,8 @@ public final class ApiTypes {
             @OpenApiDescription("Guest disk size in MiB (default 2048).") Integer disk_size,
             @OpenApiDescription("Virtual CPUs, at most the host's cores (default 1).") Integer cpus,
             @OpenApiDescription("Runtime backend override (default qemu).") Backend backend,
-            @OpenApiDescription("Sandbox name (default: its generated id).") String name) {
+            @OpenApiDescription("Sandbox name (default: its generated id).") String name,
+            @OpenApiDescription("Egress policy (default: open).") NetworkRequest network) {
     }
 
     public record CreatedSandbox(
@@ -50,7 +60,9 @@ public final class ApiTypes {
             @OpenApiNullable String guest_ip,
             @OpenApiNullable String host_ip,
             @OpenApiNullable String tap,
-            @OpenApiNullable Integer ssh_port) {
+            @OpenApiNullable Integer ssh_port,
+            @OpenApiRequired @OpenApiDescription("Egress policy: open, off or restricted") NetworkPolicy policy,
+            @OpenApiRequired List<String> allowed_cidrs) {
     }
 
     public record SandboxInfo(

@@ -49,7 +49,9 @@ final class SandboxRoutes {
     void create(Context ctx) {
         var body = Bodies.read(ctx.body(), ApiTypes.CreateSandboxRequest.class, true);
         var req = new CreateRequest(body.name(), body.os() == null ? null : body.os().name(), body.image(),
-                body.memory(), body.disk_size(), body.backend() == null ? null : body.backend().name(), body.cpus(), null);
+                body.memory(), body.disk_size(), body.backend() == null ? null : body.backend().name(), body.cpus(), null)
+                .withNetwork(body.network() == null || body.network().mode() == null ? null : body.network().mode().name(),
+                        body.network() == null ? null : body.network().allowed_cidrs());
         Sandbox sb = smolvm.sandboxes().create(req, Progress.SILENT);
         ctx.status(HttpStatus.CREATED).json(new ApiTypes.CreatedSandbox(sb.id(), ApiTypes.Status.valueOf(sb.status().wireName())));
     }
@@ -236,7 +238,8 @@ final class SandboxRoutes {
     static ApiTypes.SandboxInfo info(Sandbox s) {
         return new ApiTypes.SandboxInfo(s.id(), s.name(), ApiTypes.Status.valueOf(s.status().wireName()), s.os(),
                 s.image(), s.backend(), s.accel(), s.memoryMib(), s.diskMib(), s.cpus(),
-                new ApiTypes.NetworkInfo(s.networkMode(), s.guestIp(), s.hostIp(), s.tap(), s.sshPort()), s.pid(),
+                new ApiTypes.NetworkInfo(s.networkMode(), s.guestIp(), s.hostIp(), s.tap(), s.sshPort(),
+                        ApiTypes.NetworkPolicy.valueOf(s.egress()), s.allowedCidrs()), s.pid(),
                 s.createdAt().toString(), s.startedAt() == null ? null : s.startedAt().toString(), s.lastError());
     }
 

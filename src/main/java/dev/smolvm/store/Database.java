@@ -16,7 +16,7 @@ import java.sql.Statement;
  * front ({@code BEGIN IMMEDIATE}) so read-then-write sequences (leases, names) cannot race.
  */
 public final class Database implements AutoCloseable {
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
     private final Connection connection;
 
     private Database(Connection connection) {
@@ -46,36 +46,51 @@ public final class Database implements AutoCloseable {
             return; // the common case: no write lock needed just to read
         }
         inTransaction(c -> {
+            int from;
+            try (Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA user_version")) {
+                from = rs.next() ? rs.getInt(1) : 0; // again, under the lock: another process may have migrated
+            }
             try (Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS sandboxes (
-                          id          TEXT PRIMARY KEY,
-                          name        TEXT NOT NULL UNIQUE,
-                          status      TEXT NOT NULL,
-                          os          TEXT NOT NULL,
-                          image       TEXT NOT NULL,
-                          backend     TEXT NOT NULL,
-                          accel       TEXT,
-                          memory_mib  INTEGER NOT NULL,
-                          disk_mib    INTEGER NOT NULL,
-                          cpus        INTEGER NOT NULL,
-                          net_mode    TEXT,
-                          lease_index INTEGER UNIQUE,
-                          tap         TEXT,
-                          guest_ip    TEXT,
-                          host_ip     TEXT,
-                          ssh_port    INTEGER,
-                          pid         INTEGER,
-                          created_at  TEXT NOT NULL,
-                          started_at  TEXT,
-                          last_error  TEXT
-                        )""");
-                s.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
+                if (from < 1) {
+                    createV1(s);
+                }
+                if (from < 2) {
+                    // v2: the sandbox's egress policy (open, off, restricted) and its allowed CIDRs, comma-separated.
+                    s.execute("ALTER TABLE sandboxes ADD COLUMN egress TEXT NOT NULL DEFAULT 'open'");
+                    s.execute("ALTER TABLE sandboxes ADD COLUMN allowed_cidrs TEXT NOT NULL DEFAULT ''");
+                }
+                s.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
                 s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             return null;
         });
+    }
+
+    private static void createV1(Statement s) throws SQLException {
+        s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        s.execute("""
+                CREATE TABLE IF NOT EXISTS sandboxes (
+                  id          TEXT PRIMARY KEY,
+                  name        TEXT NOT NULL UNIQUE,
+                  status      TEXT NOT NULL,
+                  os          TEXT NOT NULL,
+                  image       TEXT NOT NULL,
+                  backend     TEXT NOT NULL,
+                  accel       TEXT,
+                  memory_mib  INTEGER NOT NULL,
+                  disk_mib    INTEGER NOT NULL,
+                  cpus        INTEGER NOT NULL,
+                  net_mode    TEXT,
+                  lease_index INTEGER UNIQUE,
+                  tap         TEXT,
+                  guest_ip    TEXT,
+                  host_ip     TEXT,
+                  ssh_port    INTEGER,
+                  pid         INTEGER,
+                  created_at  TEXT NOT NULL,
+                  started_at  TEXT,
+                  last_error  TEXT
+                )""");
     }
 
     private int userVersion() throws SQLException {

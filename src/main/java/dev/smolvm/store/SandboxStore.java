@@ -16,7 +16,8 @@ import java.util.function.IntPredicate;
 /** Reads and writes {@link SandboxRecord}s. */
 public final class SandboxStore {
     private static final String COLUMNS = "id, name, status, os, image, backend, accel, memory_mib, disk_mib, cpus, "
-            + "net_mode, lease_index, tap, guest_ip, host_ip, ssh_port, pid, created_at, started_at, last_error";
+            + "net_mode, lease_index, tap, guest_ip, host_ip, ssh_port, pid, created_at, started_at, last_error, "
+            + "egress, allowed_cidrs";
     private final Database db;
 
     public SandboxStore(Database db) {
@@ -45,7 +46,7 @@ public final class SandboxStore {
                 return false;
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO sandboxes (" + COLUMNS + ") VALUES "
-                    + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                    + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
                 bind(ps, r);
                 ps.executeUpdate();
             }
@@ -58,9 +59,9 @@ public final class SandboxStore {
             try (PreparedStatement ps = c.prepareStatement("UPDATE sandboxes SET id = ?, name = ?, status = ?, os = ?, "
                     + "image = ?, backend = ?, accel = ?, memory_mib = ?, disk_mib = ?, cpus = ?, net_mode = ?, "
                     + "lease_index = ?, tap = ?, guest_ip = ?, host_ip = ?, ssh_port = ?, pid = ?, created_at = ?, "
-                    + "started_at = ?, last_error = ? WHERE id = ?")) {
+                    + "started_at = ?, last_error = ?, egress = ?, allowed_cidrs = ? WHERE id = ?")) {
                 bind(ps, r);
-                ps.setString(21, r.id());
+                ps.setString(23, r.id());
                 ps.executeUpdate();
             }
             return null;
@@ -136,6 +137,8 @@ public final class SandboxStore {
         ps.setString(18, r.createdAt().toString());
         ps.setString(19, r.startedAt() == null ? null : r.startedAt().toString());
         ps.setString(20, r.lastError());
+        ps.setString(21, r.egress());
+        ps.setString(22, String.join(",", r.allowedCidrs()));
     }
 
     private static void setInt(PreparedStatement ps, int index, Integer value) throws SQLException {
@@ -144,6 +147,10 @@ public final class SandboxStore {
         } else {
             ps.setInt(index, value);
         }
+    }
+
+    private static List<String> cidrs(String joined) {
+        return joined == null || joined.isEmpty() ? List.of() : List.of(joined.split(","));
     }
 
     private static List<SandboxRecord> query(Connection c, String sql, String... args) throws SQLException {
@@ -163,7 +170,9 @@ public final class SandboxStore {
                             rs.getObject("pid") == null ? null : rs.getLong("pid"),
                             Instant.parse(rs.getString("created_at")),
                             rs.getString("started_at") == null ? null : Instant.parse(rs.getString("started_at")),
-                            rs.getString("last_error")));
+                            rs.getString("last_error"),
+                            rs.getString("egress") == null ? "open" : rs.getString("egress"),
+                            cidrs(rs.getString("allowed_cidrs"))));
                 }
                 return out;
             }

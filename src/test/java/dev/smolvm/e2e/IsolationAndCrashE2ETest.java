@@ -17,7 +17,6 @@ class IsolationAndCrashE2ETest {
     private Cli cli;
     private String ipA;
     private String ipB;
-    private String hostIpA;
 
     @BeforeAll
     void twoSandboxes() {
@@ -27,7 +26,6 @@ class IsolationAndCrashE2ETest {
         var b = cli.run("sandbox", "create", "--name", "b", "--json");
         assertThat(b.code()).as(b.toString()).isZero();
         ipA = a.json().get("data").get("network").get("guest_ip").asText();
-        hostIpA = a.json().get("data").get("network").get("host_ip").asText();
         ipB = b.json().get("data").get("network").get("guest_ip").asText();
     }
 
@@ -47,9 +45,9 @@ class IsolationAndCrashE2ETest {
     @Test
     @Order(2)
     void sandboxesCannotReachEachOther() {
-        // Positive control first: a reaches its own gateway (the host end of its TAP).
-        var gw = cli.run("sandbox", "exec", "a", "--", "sh", "-c", "/usr/lib/smolvm/busybox ping -c 1 -W 2 " + hostIpA);
-        assertThat(gw.code()).as(gw.toString()).isZero();
+        // Positive control first: the host reaches both guests (the guests may not reach the host back:
+        // NetworkIsolationE2ETest).
+        assertThat(Net.connects(ipA, 22) && Net.connects(ipB, 22)).isTrue();
         var ping = cli.run("sandbox", "exec", "a", "--", "sh", "-c", "/usr/lib/smolvm/busybox ping -c 1 -W 2 " + ipB);
         assertThat(ping.code()).as("ping a -> b must fail: " + ping).isNotZero();
         var tcp = cli.run("sandbox", "exec", "a", "--",

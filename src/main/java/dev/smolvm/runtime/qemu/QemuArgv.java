@@ -35,7 +35,9 @@ public final class QemuArgv {
             a.addAll(List.of("-netdev", "tap,id=net0,ifname=" + spec.tap() + ",script=no,downscript=no",
                     "-device", "virtio-net-pci,netdev=net0,mac=" + spec.mac()));
         } else {
-            a.addAll(List.of("-netdev", "user,id=net0,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:"
+            // restrict=on: the guest cannot open connections through slirp at all, so it cannot reach the
+            // host's loopback services at 10.0.2.2 (nor anything else); the SSH hostfwd still works.
+            a.addAll(List.of("-netdev", "user,id=net0,net=10.0.2.0/24,restrict=on,hostfwd=tcp:127.0.0.1:"
                             + spec.sshHostPort() + "-:22",
                     "-device", "virtio-net-pci,netdev=net0"));
         }

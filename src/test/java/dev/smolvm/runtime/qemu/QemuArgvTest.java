@@ -83,7 +83,7 @@ class QemuArgvTest {
         assertThat(valuesOf(argv, "-m")).containsExactly("512M");
         assertThat(valuesOf(argv, "-smp")).containsExactly("1");
         assertThat(valuesOf(argv, "-netdev"))
-                .containsExactly("user,id=net0,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:42022-:22");
+                .containsExactly("user,id=net0,net=10.0.2.0/24,restrict=on,hostfwd=tcp:127.0.0.1:42022-:22");
         assertThat(valuesOf(argv, "-device")).containsExactly(
                 "virtio-blk-pci,drive=root",
                 "virtio-net-pci,netdev=net0",
