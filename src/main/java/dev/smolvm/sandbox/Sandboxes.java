@@ -8,7 +8,6 @@ import dev.smolvm.guest.SshChannel;
 import dev.smolvm.guest.SshKeys;
 import dev.smolvm.guest.SshTarget;
 import dev.smolvm.host.FileLock;
-import dev.smolvm.host.HostPackages;
 import dev.smolvm.host.Progress;
 import dev.smolvm.host.Trace;
 import dev.smolvm.image.GuestImage;
@@ -64,25 +63,30 @@ public final class Sandboxes {
     private final SandboxStore store;
     private final Images images;
     private final Map<BackendKind, Backend> backends;
-    private final NetworkMode networkMode;
+    private final HostReadiness readiness;
     private final TapNetwork tapNetwork = new TapNetwork();
     private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
 
+    /**
+     * {@code forcedNetwork} is the mode {@code SMOLVM_NETWORK} forces, or null: then each boot gets TAP
+     * when the host can make TAP devices (decided after the host packages are installed), else user mode.
+     */
     public Sandboxes(Home home, SandboxStore store, Images images, Map<BackendKind, Backend> backends,
-                     NetworkMode networkMode) {
+                     NetworkMode forcedNetwork) {
         this.home = home;
         this.store = store;
         this.images = images;
         this.backends = Map.copyOf(backends);
-        this.networkMode = networkMode;
+        this.readiness = new HostReadiness(forcedNetwork, HostReadiness.REAL);
     }
 
     public void addListener(LifecycleListener listener) {
         listeners.add(listener);
     }
 
+    /** The network mode a sandbox booted now would get. */
     public NetworkMode networkMode() {
-        return networkMode;
+        return readiness.current();
     }
 
     // ---- reads ------------------------------------------------------------------------------
@@ -138,7 +142,7 @@ public final class Sandboxes {
             throw SmolvmException.conflict("a sandbox named '" + req.name() + "' already exists; pick another "
                     + "name or delete it with 'smolvm sandbox delete " + req.name() + "'.");
         }
-        ensureHostReady(backend, progress);
+        NetworkMode networkMode = ensureHostReady(backend, progress);
         Trace.mark("create: host ready");
         GuestImage image = images.resolve(req.image(), os, progress);
         int diskMib = req.diskMib() == null ? Math.max(2048, image.rootfsMib()) : req.diskMib();
@@ -162,7 +166,7 @@ public final class Sandboxes {
         Thread onInterrupt = new Thread(() -> discard(r.id()), "discard-" + r.id());
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try {
-            return Sandbox.of(boot(r, image, bootTimeout(req), progress));
+            return Sandbox.of(boot(r, image, networkMode, bootTimeout(req), progress));
         } catch (RuntimeException e) {
             discard(r.id());
             throw e;
@@ -191,7 +195,7 @@ public final class Sandboxes {
                 throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName() + " already.");
             }
             Backend backend = backend(r);
-            ensureHostReady(backend, progress);
+            NetworkMode networkMode = ensureHostReady(backend, progress);
             GuestImage image = resolveImage(r);
             SandboxRecord starting = r.withStatus(SandboxStatus.STARTING.wireName(), null);
             store.update(starting);
@@ -200,8 +204,8 @@ public final class Sandboxes {
             Thread onInterrupt = new Thread(() -> abandonBoot(id, "interrupted while starting"), "abandon-" + id);
             Runtime.getRuntime().addShutdownHook(onInterrupt);
             try {
-                started = Sandbox.of(boot(starting, image, bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT
-                        : bootTimeout, progress));
+                started = Sandbox.of(boot(starting, image, networkMode,
+                        bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : bootTimeout, progress));
             } catch (RuntimeException e) {
                 abandonBoot(id, e.getMessage());
                 throw e;
@@ -308,21 +312,19 @@ public final class Sandboxes {
 
     // ---- internals --------------------------------------------------------------------------
 
-    private void ensureHostReady(Backend backend, Progress progress) {
-        if (backend.kind() == BackendKind.QEMU) {
-            List<String> missing = HostPackages.missing();
-            if (!missing.isEmpty()) {
-                HostPackages.install(missing, progress);
-            }
-        }
+    /** Installs what the backend needs, checks it can run, and says which network mode to boot with. */
+    private NetworkMode ensureHostReady(Backend backend, Progress progress) {
+        NetworkMode networkMode = readiness.ready(backend.kind() == BackendKind.QEMU, progress);
         backend.ensureAvailable();
+        return networkMode;
     }
 
     private Duration bootTimeout(CreateRequest req) {
         return req.bootTimeout() == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : req.bootTimeout();
     }
 
-    private SandboxRecord boot(SandboxRecord r, GuestImage image, Duration bootTimeout, Progress progress) {
+    private SandboxRecord boot(SandboxRecord r, GuestImage image, NetworkMode networkMode, Duration bootTimeout,
+                               Progress progress) {
         Backend backend = backend(r);
         Trace.mark("boot: start");
         String publicKey = SshKeys.ensure(home.defaultSshKey());
