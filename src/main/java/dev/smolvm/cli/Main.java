@@ -42,6 +42,10 @@ public final class Main {
         cl.setErr(new PrintWriter(ctx.err, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionStrategy(parsed -> {
+            UnknownCommand.check(parsed); // before --help is honoured
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine, ctx));
         return cl;
     }
@@ -51,7 +55,8 @@ public final class Main {
         SmolvmCommand root = (SmolvmCommand) rootOf(cl).getCommand();
         Context ctx = root.context;
         String name = cl.getCommandSpec().qualifiedName(" ").replaceFirst("^smolvm ?", "");
-        String message = e.getMessage();
+        String unknown = UnknownCommand.sentence(e);
+        String message = unknown != null ? unknown : e.getMessage();
         if (Arrays.asList(args).contains("--json")) {
             ctx.out.println(Envelope.render(Envelope.failure(name, EXIT_USAGE, "usage", message)));
         } else {
