@@ -54,7 +54,7 @@ public final class Main {
         CommandLine cl = e.getCommandLine();
         SmolvmCommand root = (SmolvmCommand) rootOf(cl).getCommand();
         Context ctx = root.context;
-        String name = cl.getCommandSpec().qualifiedName(" ").replaceFirst("^smolvm ?", "");
+        String name = Envelope.commandName(cl.getCommandSpec().qualifiedName(" "));
         String unknown = UnknownCommand.sentence(e);
         String message = unknown != null ? unknown : e.getMessage();
         if (Arrays.asList(args).contains("--json")) {
@@ -82,7 +82,7 @@ public final class Main {
         Object command = cl.getCommand();
         boolean json = command instanceof BaseCommand b && b.json;
         if (json) {
-            String name = cl.getCommandSpec().qualifiedName(" ").replaceFirst("^smolvm ?", "");
+            String name = Envelope.commandName(cl.getCommandSpec().qualifiedName(" "));
             ctx.out.println(Envelope.render(Envelope.failure(name, EXIT_ERROR, code, message)));
         } else {
             ctx.err.println("smolvm: " + message);

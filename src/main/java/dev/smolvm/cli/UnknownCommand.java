@@ -35,7 +35,7 @@ final class UnknownCommand {
         if (group.getSubcommands().isEmpty() || word.startsWith("-")) {
             return null;
         }
-        String name = group.getCommandSpec().qualifiedName(" ");
+        String name = ("smolvm " + Envelope.commandName(group.getCommandSpec().qualifiedName(" "))).strip();
         List<String> choices = group.getSubcommands().values().stream().distinct()
                 .filter(c -> !c.getCommandSpec().usageMessage().hidden())
                 .map(CommandLine::getCommandName).toList();
