@@ -9,6 +9,7 @@ import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.UnsupportedBackend;
 import dev.smolvm.runtime.qemu.QemuBackend;
+import dev.smolvm.sandbox.ConsoleLogs;
 import dev.smolvm.sandbox.Sandboxes;
 import dev.smolvm.store.Database;
 import dev.smolvm.store.SandboxStore;
@@ -62,6 +63,11 @@ public final class Smolvm implements AutoCloseable {
 
     public Sandboxes sandboxes() {
         return sandboxes;
+    }
+
+    /** Sandboxes' serial console logs ({@code sandbox logs}). */
+    public ConsoleLogs consoleLogs() {
+        return new ConsoleLogs(home, sandboxes);
     }
 
     public PortForwards forwards() {

@@ -408,7 +408,7 @@ public final class Sandboxes {
     }
 
     private Path keepConsoleLog(VmSpec spec) {
-        Path kept = home.logs().resolve(spec.id() + "-console.log");
+        Path kept = home.keptConsoleLog(spec.id());
         try {
             Files.createDirectories(home.logs());
             if (Files.exists(spec.consoleLog())) {
