@@ -43,6 +43,11 @@ public record Home(Path root, Path images) {
         return root.resolve("logs");
     }
 
+    /** The copy of a sandbox's console log kept when its boot failed (the sandbox itself may be gone). */
+    public Path keptConsoleLog(String id) {
+        return logs().resolve(id + "-console.log");
+    }
+
     public Path forwards() {
         return root.resolve("forwards");
     }

@@ -4,12 +4,12 @@ import dev.smolvm.forward.PortForwards;
 import dev.smolvm.host.Doctor;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
-import dev.smolvm.network.TapNetwork;
 import dev.smolvm.host.Accelerator;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.UnsupportedBackend;
 import dev.smolvm.runtime.qemu.QemuBackend;
+import dev.smolvm.sandbox.ConsoleLogs;
 import dev.smolvm.sandbox.Sandboxes;
 import dev.smolvm.store.Database;
 import dev.smolvm.store.SandboxStore;
@@ -38,14 +38,16 @@ public final class Smolvm implements AutoCloseable {
     private Smolvm(Home home, Map<String, String> env) {
         this.home = home;
         this.env = Map.copyOf(env);
-        this.database = Database.open(home.database());
+        // The environment is checked before anything is opened: a bad value ends here, in one sentence.
         this.accelerator = Accelerator.probe(env);
+        NetworkMode forcedNetwork = NetworkMode.forcedBy(env.get("SMOLVM_NETWORK"));
+        this.database = Database.open(home.database());
         this.images = new Images(home.images());
         Map<BackendKind, Backend> backends = Map.of(
                 BackendKind.QEMU, new QemuBackend(accelerator),
                 BackendKind.FIRECRACKER, new UnsupportedBackend(BackendKind.FIRECRACKER, "firecracker", accelerator),
                 BackendKind.LIBKRUN, new UnsupportedBackend(BackendKind.LIBKRUN, "libkrun", accelerator));
-        this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, networkMode(env));
+        this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, forcedNetwork);
         this.forwards = new PortForwards(home, sandboxes, env);
         sandboxes.addListener(forwards);
     }
@@ -55,24 +57,17 @@ public final class Smolvm implements AutoCloseable {
         return new Smolvm(Home.fromEnvironment(env), env);
     }
 
-    /** TAP networking when this process may make TAP devices; {@code SMOLVM_NETWORK=user|tap} overrides. */
-    static NetworkMode networkMode(Map<String, String> env) {
-        String forced = env.get("SMOLVM_NETWORK");
-        if ("user".equals(forced)) {
-            return NetworkMode.USER;
-        }
-        if ("tap".equals(forced)) {
-            return NetworkMode.TAP;
-        }
-        return TapNetwork.supported() ? NetworkMode.TAP : NetworkMode.USER;
-    }
-
     public Home home() {
         return home;
     }
 
     public Sandboxes sandboxes() {
         return sandboxes;
+    }
+
+    /** Sandboxes' serial console logs ({@code sandbox logs}). */
+    public ConsoleLogs consoleLogs() {
+        return new ConsoleLogs(home, sandboxes);
     }
 
     public PortForwards forwards() {

@@ -23,8 +23,7 @@ abstract class BaseCommand implements Callable<Integer> {
 
     /** The command's name as the envelope shows it, e.g. {@code sandbox create}. */
     String commandName() {
-        String q = spec.qualifiedName(" ");
-        return q.startsWith("smolvm ") ? q.substring("smolvm ".length()) : q;
+        return Envelope.commandName(spec.qualifiedName(" "));
     }
 
     @Override

@@ -25,13 +25,17 @@ final class CommandTree {
         return new Node(type, List.of(children));
     }
 
+    /** {@code smolvm port …}, also reachable as {@code smolvm sandbox port …} (the original's spelling). */
+    private static final Node PORT = node(PortCommand.class,
+            node(PortExposeCommand.class), node(PortCloseCommand.class), node(PortListCommand.class));
+
     private static final List<Node> TOP = List.of(
             node(SandboxCommand.class,
                     node(SandboxCreateCommand.class), node(SandboxListCommand.class), node(SandboxInfoCommand.class),
                     node(SandboxStartCommand.class), node(SandboxStopCommand.class), node(SandboxDeleteCommand.class),
-                    node(SandboxExecCommand.class), node(SandboxSshCommand.class)),
-            node(PortCommand.class,
-                    node(PortExposeCommand.class), node(PortCloseCommand.class), node(PortListCommand.class)),
+                    node(SandboxExecCommand.class), node(SandboxSshCommand.class), node(SandboxLogsCommand.class),
+                    PORT),
+            PORT,
             node(ServerCommand.class, node(ServerCommand.Start.class), node(ServerCommand.OpenApiSpec.class)),
             node(ImageCommand.class,
                     node(ImageCommand.Build.class), node(ImageCommand.ListImages.class), node(ImageCommand.Remove.class),

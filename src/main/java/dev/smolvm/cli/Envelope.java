@@ -17,6 +17,15 @@ public final class Envelope {
     private Envelope() {
     }
 
+    /**
+     * The {@code command} an envelope names, from picocli's qualified name: {@code smolvm sandbox create}
+     * is {@code sandbox create}; {@code smolvm sandbox port list} is {@code port list}, the same command
+     * as {@code smolvm port list} with the same output.
+     */
+    static String commandName(String qualifiedName) {
+        return qualifiedName.replaceFirst("^smolvm ?", "").replaceFirst("^sandbox (port\\b)", "$1");
+    }
+
     public static Map<String, Object> success(String command, int exitCode, Object data) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("command", command);

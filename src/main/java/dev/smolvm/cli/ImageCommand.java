@@ -34,8 +34,9 @@ final class ImageCommand implements Runnable {
     }
 
     @Command(name = "build", mixinStandardHelpOptions = true,
-            description = {"Build a guest image. On this kind of host only the Debian image can be built:",
-                    "ubuntu and alpine need package archives it cannot reach; windows needs a licensed disk."})
+            description = {"Build a guest image.",
+                    "On this kind of host only the Debian image can be built: ubuntu and alpine need package",
+                    "archives it cannot reach; windows needs a licensed disk."})
     static final class Build extends BaseCommand {
         @Option(names = "--os", paramLabel = "OS", defaultValue = "debian", description = "Which image (default: ${DEFAULT-VALUE}).")
         String os;

@@ -42,6 +42,10 @@ public final class Main {
         cl.setErr(new PrintWriter(ctx.err, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionStrategy(parsed -> {
+            UnknownCommand.check(parsed); // before --help is honoured
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine, ctx));
         return cl;
     }
@@ -50,8 +54,9 @@ public final class Main {
         CommandLine cl = e.getCommandLine();
         SmolvmCommand root = (SmolvmCommand) rootOf(cl).getCommand();
         Context ctx = root.context;
-        String name = cl.getCommandSpec().qualifiedName(" ").replaceFirst("^smolvm ?", "");
-        String message = e.getMessage();
+        String name = Envelope.commandName(cl.getCommandSpec().qualifiedName(" "));
+        String unknown = UnknownCommand.sentence(e);
+        String message = unknown != null ? unknown : e.getMessage();
         if (Arrays.asList(args).contains("--json")) {
             ctx.out.println(Envelope.render(Envelope.failure(name, EXIT_USAGE, "usage", message)));
         } else {
@@ -77,7 +82,7 @@ public final class Main {
         Object command = cl.getCommand();
         boolean json = command instanceof BaseCommand b && b.json;
         if (json) {
-            String name = cl.getCommandSpec().qualifiedName(" ").replaceFirst("^smolvm ?", "");
+            String name = Envelope.commandName(cl.getCommandSpec().qualifiedName(" "));
             ctx.out.println(Envelope.render(Envelope.failure(name, EXIT_ERROR, code, message)));
         } else {
             ctx.err.println("smolvm: " + message);

@@ -13,9 +13,10 @@ import java.util.Map;
 
 @Command(name = "setup",
         mixinStandardHelpOptions = true,
-        description = {"Prepare this host: install the Debian packages smolvm runs (as root, with apt-get),",
-                "make the SSH key, and build the default guest image. Safe to run again.",
-                "'sandbox create' does the same automatically when something is missing."})
+        description = {"Prepare this host: install packages, SSH key and guest image.",
+                "Installs the Debian packages smolvm runs (as root, with apt-get), makes the SSH key and",
+                "builds the default guest image. Safe to run again. 'sandbox create' does the same",
+                "automatically when something is missing."})
 final class SetupCommand extends BaseCommand {
     @Option(names = "--no-image", description = "Install packages only; do not build the guest image.")
     boolean noImage;

@@ -1,5 +1,7 @@
 package dev.smolvm.host;
 
+import dev.smolvm.SmolvmException;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +10,7 @@ import java.util.Map;
 /**
  * Decides between KVM and TCG. {@code /dev/kvm} existing is not enough: a host whose KVM is
  * paravirtual-only ({@code kvm_pvm}) opens the device but cannot run an ordinary guest kernel.
- * {@code SMOLVM_ACCEL=kvm|tcg} overrides the probe.
+ * {@code SMOLVM_ACCEL=kvm|tcg} overrides the probe; any other non-empty value is an error.
  */
 public record Accelerator(String name, String reason) {
 
@@ -16,6 +18,10 @@ public record Accelerator(String name, String reason) {
         String forced = env.get("SMOLVM_ACCEL");
         if ("kvm".equals(forced) || "tcg".equals(forced)) {
             return new Accelerator(forced, "forced by SMOLVM_ACCEL=" + forced);
+        }
+        if (forced != null && !forced.isEmpty()) {
+            throw SmolvmException.invalid("SMOLVM_ACCEL must be kvm or tcg, not '" + forced
+                    + "'; unset it to let smolvm probe.");
         }
         return probeKvm(Path.of("/dev/kvm"), Path.of("/sys/module"), Path.of("/proc/cpuinfo"));
     }

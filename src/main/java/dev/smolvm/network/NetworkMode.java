@@ -1,5 +1,7 @@
 package dev.smolvm.network;
 
+import dev.smolvm.SmolvmException;
+
 /** How a guest's NIC reaches the host. */
 public enum NetworkMode {
     /** A TAP device and a routed /30: the guest has its own address the host can reach. Needs root. */
@@ -19,5 +21,22 @@ public enum NetworkMode {
 
     public static NetworkMode fromWire(String s) {
         return "user".equals(s) ? USER : TAP;
+    }
+
+    /**
+     * The mode {@code SMOLVM_NETWORK} forces, or null when it is unset or empty (smolvm chooses).
+     * Any other value is refused with a sentence rather than silently ignored.
+     */
+    public static NetworkMode forcedBy(String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        for (NetworkMode m : values()) {
+            if (m.wireName.equals(value)) {
+                return m;
+            }
+        }
+        throw SmolvmException.invalid("SMOLVM_NETWORK must be tap or user, not '" + value
+                + "'; unset it to let smolvm choose.");
     }
 }

@@ -28,7 +28,12 @@ public record VmSpec(
     }
 
     public Path consoleLog() {
-        return dir.resolve("console.log");
+        return consoleLogIn(dir);
+    }
+
+    /** The serial console log QEMU writes in a sandbox directory. */
+    public static Path consoleLogIn(Path sandboxDir) {
+        return sandboxDir.resolve("console.log");
     }
 
     public Path qmpSocket() {

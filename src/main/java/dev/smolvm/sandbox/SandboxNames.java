@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 /** Sandbox ids and names. Pure apart from the random id. */
 public final class SandboxNames {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    private static final Pattern ID = Pattern.compile("vm-[0-9a-f]{8}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private SandboxNames() {
@@ -19,6 +20,11 @@ public final class SandboxNames {
         byte[] b = new byte[4];
         RANDOM.nextBytes(b);
         return "vm-" + HexFormat.of().formatHex(b);
+    }
+
+    /** Whether {@code ref} has the shape of an id {@link #newId} makes (safe to use in a file name). */
+    public static boolean isId(String ref) {
+        return ref != null && ID.matcher(ref).matches();
     }
 
     public static String validate(String name) {

@@ -9,7 +9,6 @@ import dev.smolvm.guest.SshChannel;
 import dev.smolvm.guest.SshKeys;
 import dev.smolvm.guest.SshTarget;
 import dev.smolvm.host.FileLock;
-import dev.smolvm.host.HostPackages;
 import dev.smolvm.host.Progress;
 import dev.smolvm.host.Trace;
 import dev.smolvm.image.GuestImage;
@@ -66,25 +65,30 @@ public final class Sandboxes {
     private final SandboxStore store;
     private final Images images;
     private final Map<BackendKind, Backend> backends;
-    private final NetworkMode networkMode;
+    private final HostReadiness readiness;
     private final TapNetwork tapNetwork = new TapNetwork();
     private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
 
+    /**
+     * {@code forcedNetwork} is the mode {@code SMOLVM_NETWORK} forces, or null: then each boot gets TAP
+     * when the host can make TAP devices (decided after the host packages are installed), else user mode.
+     */
     public Sandboxes(Home home, SandboxStore store, Images images, Map<BackendKind, Backend> backends,
-                     NetworkMode networkMode) {
+                     NetworkMode forcedNetwork) {
         this.home = home;
         this.store = store;
         this.images = images;
         this.backends = Map.copyOf(backends);
-        this.networkMode = networkMode;
+        this.readiness = new HostReadiness(forcedNetwork, HostReadiness.REAL);
     }
 
     public void addListener(LifecycleListener listener) {
         listeners.add(listener);
     }
 
+    /** The network mode a sandbox booted now would get. */
     public NetworkMode networkMode() {
-        return networkMode;
+        return readiness.current();
     }
 
     // ---- reads ------------------------------------------------------------------------------
@@ -149,7 +153,7 @@ public final class Sandboxes {
                     .hint("pick another name or delete it with 'smolvm sandbox delete " + req.name() + "'",
                             "pick another name or DELETE /sandboxes/" + req.name() + " first");
         }
-        ensureHostReady(backend, progress);
+        NetworkMode networkMode = ensureHostReady(backend, progress);
         Trace.mark("create: host ready");
         GuestImage image = images.resolve(req.image(), os, progress);
         int diskMib = req.diskMib() == null ? Math.max(2048, image.rootfsMib()) : req.diskMib();
@@ -173,7 +177,7 @@ public final class Sandboxes {
         Thread onInterrupt = new Thread(() -> discard(r.id()), "discard-" + r.id());
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try {
-            return Sandbox.of(boot(r, image, bootTimeout(req), progress));
+            return Sandbox.of(boot(r, image, networkMode, bootTimeout(req), progress));
         } catch (RuntimeException e) {
             discard(r.id());
             throw e;
@@ -202,7 +206,7 @@ public final class Sandboxes {
                 throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName() + " already.");
             }
             Backend backend = backend(r);
-            ensureHostReady(backend, progress);
+            NetworkMode networkMode = ensureHostReady(backend, progress);
             GuestImage image = resolveImage(r);
             SandboxRecord starting = r.withStatus(SandboxStatus.STARTING.wireName(), null);
             store.update(starting);
@@ -211,8 +215,8 @@ public final class Sandboxes {
             Thread onInterrupt = new Thread(() -> abandonBoot(id, "interrupted while starting"), "abandon-" + id);
             Runtime.getRuntime().addShutdownHook(onInterrupt);
             try {
-                started = Sandbox.of(boot(starting, image, bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT
-                        : bootTimeout, progress));
+                started = Sandbox.of(boot(starting, image, networkMode,
+                        bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : bootTimeout, progress));
             } catch (RuntimeException e) {
                 abandonBoot(id, e.getMessage());
                 throw e;
@@ -324,14 +328,11 @@ public final class Sandboxes {
 
     // ---- internals --------------------------------------------------------------------------
 
-    private void ensureHostReady(Backend backend, Progress progress) {
-        if (backend.kind() == BackendKind.QEMU) {
-            List<String> missing = HostPackages.missing();
-            if (!missing.isEmpty()) {
-                HostPackages.install(missing, progress);
-            }
-        }
+    /** Installs what the backend needs, checks it can run, and says which network mode to boot with. */
+    private NetworkMode ensureHostReady(Backend backend, Progress progress) {
+        NetworkMode networkMode = readiness.ready(backend.kind() == BackendKind.QEMU, progress);
         backend.ensureAvailable();
+        return networkMode;
     }
 
     /**
@@ -350,7 +351,8 @@ public final class Sandboxes {
         return req.bootTimeout() == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : req.bootTimeout();
     }
 
-    private SandboxRecord boot(SandboxRecord r, GuestImage image, Duration bootTimeout, Progress progress) {
+    private SandboxRecord boot(SandboxRecord r, GuestImage image, NetworkMode networkMode, Duration bootTimeout,
+                               Progress progress) {
         Backend backend = backend(r);
         EgressPolicy policy = EgressPolicy.parse(r.egress(), r.allowedCidrs());
         refuseUnenforceable(policy);
@@ -436,7 +438,7 @@ public final class Sandboxes {
     }
 
     private Path keepConsoleLog(VmSpec spec) {
-        Path kept = home.logs().resolve(spec.id() + "-console.log");
+        Path kept = home.keptConsoleLog(spec.id());
         try {
             Files.createDirectories(home.logs());
             if (Files.exists(spec.consoleLog())) {

@@ -5,7 +5,8 @@
 #   rootfs.ext4     Debian bookworm minbase + sshd, python3, iproute2, busybox
 #   host_key.pub    the guest's SSH host key, made here so boot never waits on keygen
 #   image.json      what was built
-# Inputs (environment): SMOLVM_KERNEL_VERSION, SMOLVM_DEBIAN_MIRROR, SMOLVM_ROOTFS_MIB.
+# Inputs (environment): SMOLVM_KERNEL_VERSION, SMOLVM_DEBIAN_MIRROR, SMOLVM_ROOTFS_MIB, and
+# SMOLVM_BOOT_DIR (where the host's kernels are; /boot unless a test says otherwise).
 # Files next to this script: initramfs-init, guest-boot, inittab.
 # Progress goes to stderr as "==> ..." lines; smolvm shows them.
 set -euo pipefail
@@ -14,8 +15,10 @@ out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 mirror=${SMOLVM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 rootfs_mib=${SMOLVM_ROOTFS_MIB:-1024}
-kver=${SMOLVM_KERNEL_VERSION:-$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)}
-[ -n "$kver" ] || { echo "no cloud kernel in /boot (install linux-image-cloud-amd64)" >&2; exit 1; }
+boot=${SMOLVM_BOOT_DIR:-/boot}
+# (ls fails when nothing matches; under pipefail that would end the script before the message below.)
+kver=${SMOLVM_KERNEL_VERSION:-$( { ls "$boot"/vmlinuz-*-cloud-amd64 2>/dev/null || true; } | sed "s|^$boot/vmlinuz-||" | sort -V | tail -n 1)}
+[ -n "$kver" ] || { echo "no cloud kernel in $boot (install linux-image-cloud-amd64)" >&2; exit 1; }
 
 # Build next to the destination so the final step is one rename.
 work=$(mktemp -d "${out%/}.partial.XXXXXX")
@@ -99,7 +102,7 @@ done
 rm -rf "$ird"
 
 step "[5/5] Copying the kernel"
-cp "/boot/vmlinuz-$kver" "$work/vmlinuz"
+cp "$boot/vmlinuz-$kver" "$work/vmlinuz"
 rm -rf "$root"
 cat > "$work/image.json" <<JSON
 {"os": "debian", "release": "bookworm", "kernel_version": "$kver", "rootfs_mib": $rootfs_mib, "built_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}

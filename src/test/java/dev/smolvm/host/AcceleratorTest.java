@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AcceleratorTest {
     private static final String INTEL_CPUINFO = "processor\t: 0\nvendor_id\t: GenuineIntel\n"
@@ -111,5 +112,14 @@ class AcceleratorTest {
                 .isEqualTo(new Accelerator("kvm", "forced by SMOLVM_ACCEL=kvm"));
         assertThat(Accelerator.probe(Map.of("SMOLVM_ACCEL", "tcg")))
                 .isEqualTo(new Accelerator("tcg", "forced by SMOLVM_ACCEL=tcg"));
+    }
+
+    @Test
+    void anyOtherSmolvmAccelIsRefusedWithASentence() {
+        assertThatThrownBy(() -> Accelerator.probe(Map.of("SMOLVM_ACCEL", "hvf")))
+                .isInstanceOf(dev.smolvm.SmolvmException.class)
+                .hasMessage("SMOLVM_ACCEL must be kvm or tcg, not 'hvf'; unset it to let smolvm probe.");
+        assertThat(Accelerator.probe(Map.of("SMOLVM_ACCEL", "")).reason()).as("empty is unset")
+                .doesNotStartWith("forced");
     }
 }

@@ -1,0 +1,71 @@
+package dev.smolvm.sandbox;
+
+import dev.smolvm.host.HostPackages;
+import dev.smolvm.host.Progress;
+import dev.smolvm.network.NetworkMode;
+import dev.smolvm.network.TapNetwork;
+
+import java.util.List;
+
+/**
+ * Readies the host for a boot, then decides the network mode, in that order: TAP needs
+ * {@code nft}, which the package install may only just have put there (on a fresh host the first
+ * sandbox would otherwise get user-mode networking and every later one TAP). A mode forced with
+ * {@code SMOLVM_NETWORK} is kept as it is.
+ */
+final class HostReadiness {
+    /** What the decision asks of the host. */
+    interface Host {
+        List<String> missingPackages();
+
+        void install(List<String> packages, Progress progress);
+
+        boolean tapSupported();
+    }
+
+    /** The real host: dpkg and apt-get, and whether this process can make TAP devices. */
+    static final Host REAL = new Host() {
+        @Override
+        public List<String> missingPackages() {
+            return HostPackages.missing();
+        }
+
+        @Override
+        public void install(List<String> packages, Progress progress) {
+            HostPackages.install(packages, progress);
+        }
+
+        @Override
+        public boolean tapSupported() {
+            return TapNetwork.supported();
+        }
+    };
+
+    private final NetworkMode forced;
+    private final Host host;
+
+    /** {@code forced} is the mode {@code SMOLVM_NETWORK} names, or null to choose by what the host can do. */
+    HostReadiness(NetworkMode forced, Host host) {
+        this.forced = forced;
+        this.host = host;
+    }
+
+    /** Installs the missing host packages when {@code installPackages}, then says which network mode to boot with. */
+    NetworkMode ready(boolean installPackages, Progress progress) {
+        if (installPackages) {
+            List<String> missing = host.missingPackages();
+            if (!missing.isEmpty()) {
+                host.install(missing, progress);
+            }
+        }
+        return current();
+    }
+
+    /** The mode a boot would get with the host as it is now. */
+    NetworkMode current() {
+        if (forced != null) {
+            return forced;
+        }
+        return host.tapSupported() ? NetworkMode.TAP : NetworkMode.USER;
+    }
+}
