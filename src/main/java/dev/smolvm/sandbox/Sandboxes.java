@@ -144,7 +144,6 @@ public final class Sandboxes {
                     + " cores; use at most " + hostCpus + ".");
         }
         EgressPolicy policy = req.egressPolicy();
-        refuseUnenforceable(policy);
         BackendKind kind = req.backend() == null ? BackendKind.QEMU : BackendKind.parse(req.backend());
         GuestOs os = req.os() == null ? GuestOs.DEBIAN : GuestOs.parse(req.os());
         Backend backend = backends.get(kind);
@@ -154,6 +153,7 @@ public final class Sandboxes {
                             "pick another name or DELETE /sandboxes/" + req.name() + " first");
         }
         NetworkMode networkMode = ensureHostReady(backend, progress);
+        refuseUnenforceable(networkMode, policy);
         Trace.mark("create: host ready");
         GuestImage image = images.resolve(req.image(), os, progress);
         int diskMib = req.diskMib() == null ? Math.max(2048, image.rootfsMib()) : req.diskMib();
@@ -339,7 +339,7 @@ public final class Sandboxes {
      * User-mode guests have no egress at all (QEMU's {@code restrict=on}, which is what keeps them
      * off the host's loopback services), so a list of allowed networks cannot be honoured there.
      */
-    private void refuseUnenforceable(EgressPolicy policy) {
+    private static void refuseUnenforceable(NetworkMode networkMode, EgressPolicy policy) {
         if (networkMode == NetworkMode.USER && policy.mode() == EgressPolicy.Mode.RESTRICTED) {
             throw SmolvmException.unavailable("user-mode networking (SMOLVM_NETWORK=user, or not root) cannot "
                     + "enforce --network restricted: its sandboxes have no egress at all. Use TAP networking "
@@ -355,7 +355,7 @@ public final class Sandboxes {
                                Progress progress) {
         Backend backend = backend(r);
         EgressPolicy policy = EgressPolicy.parse(r.egress(), r.allowedCidrs());
-        refuseUnenforceable(policy);
+        refuseUnenforceable(networkMode, policy);
         Trace.mark("boot: start");
         String publicKey = SshKeys.ensure(home.defaultSshKey());
         Path dir = home.sandboxDir(r.id());
