@@ -82,6 +82,7 @@ public final class Doctor {
                 : new Check("firecracker", Level.WARN, "--backend firecracker is unavailable ("
                 + (accelerator.isKvm() ? "firecracker is not installed" : "it needs a usable KVM") + ")",
                 "use --backend qemu (the default)"));
+        checks.addAll(ProtectionChecks.run(home, networkMode));
         checks.add(writable(home.root())
                 ? new Check("state directory", Level.PASS, home.root().toString(), null)
                 : new Check("state directory", Level.FAIL, home.root() + " is not writable",

@@ -9,6 +9,7 @@ import dev.smolvm.guest.SshChannel;
 import dev.smolvm.guest.SshKeys;
 import dev.smolvm.guest.SshTarget;
 import dev.smolvm.host.FileLock;
+import dev.smolvm.host.FileModes;
 import dev.smolvm.host.Progress;
 import dev.smolvm.host.Trace;
 import dev.smolvm.image.GuestImage;
@@ -360,7 +361,7 @@ public final class Sandboxes {
         String publicKey = SshKeys.ensure(home.defaultSshKey());
         Path dir = home.sandboxDir(r.id());
         try {
-            Files.createDirectories(dir);
+            FileModes.privateDir(dir);
             String hostKey = Files.readString(image.hostKey()).strip();
             Files.writeString(dir.resolve("known_hosts"), SshTarget.HOST_KEY_ALIAS + " " + hostKey + "\n");
         } catch (IOException e) {

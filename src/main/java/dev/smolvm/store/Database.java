@@ -3,6 +3,7 @@ package dev.smolvm.store;
 import dev.smolvm.SmolvmException;
 
 import java.io.IOException;
+import dev.smolvm.host.FileModes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,8 +26,9 @@ public final class Database implements AutoCloseable {
 
     public static Database open(Path file) {
         try {
-            Files.createDirectories(file.getParent());
+            FileModes.privateDir(file.getParent());
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+            FileModes.privateFile(file); // SQLite gives its -wal and -shm files the database's mode
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout = 15000");
                 s.execute("PRAGMA journal_mode = WAL");

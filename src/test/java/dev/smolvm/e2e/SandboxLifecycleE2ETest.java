@@ -10,6 +10,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,6 +59,46 @@ class SandboxLifecycleE2ETest {
         assertThat(Host.linkExists(tap)).as("TAP device %s exists", tap).isTrue();
         assertThat(Host.processAlive(data.get("pid").asLong())).isTrue();
         assertThat(r.out()).as("progress never goes into --json output").doesNotContain("Booting");
+    }
+
+    /** Other local users must not read the key or state, nor drive the VM through its sockets. */
+    @Test
+    @Order(2)
+    void stateKeysAndSocketsArePrivateToTheOwner() throws Exception {
+        Path home = cli.home();
+        Path dir = home.resolve("sandboxes").resolve(id);
+        assertThat(cli.run("sandbox", "exec", "life", "--", "true").code()).isZero(); // the SSH master is up
+        Map<Path, String> expected = new LinkedHashMap<>();
+        expected.put(home, "rwx------");
+        expected.put(home.resolve("smolvm.db"), "rw-------");
+        expected.put(home.resolve("keys"), "rwx------");
+        expected.put(home.resolve("keys/id_ed25519"), "rw-------");
+        expected.put(dir, "rwx------");
+        expected.put(dir.resolve("qmp.sock"), "rw-------");
+        expected.put(dir.resolve("ssh.ctl"), "rw-------");
+        expected.forEach((path, mode) -> {
+            try {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).as(path.toString())
+                        .isEqualTo(mode);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(path + ": " + e, e);
+            }
+        });
+        var doctor = cli.run("doctor", "--json").json().get("data");
+        Map<String, JsonNode> checks = new LinkedHashMap<>();
+        for (JsonNode c : doctor.has("checks") ? doctor.get("checks") : doctor) {
+            checks.put(c.get("name").asText(), c);
+        }
+        assertThat(checks.get("guest isolation").get("status").asText()).isEqualTo("pass");
+        assertThat(checks.get("guest isolation").get("detail").asText()).contains("smolvm base v2");
+        assertThat(checks.get("state privacy").get("status").asText()).isEqualTo("pass");
+        assertThat(checks.get("api guard").get("status").asText()).isEqualTo("pass");
+        for (String wal : List.of("smolvm.db-wal", "smolvm.db-shm")) {
+            Path f = home.resolve(wal);
+            if (Files.exists(f)) {
+                assertThat(Files.getPosixFilePermissions(f)).as(wal).noneMatch(p -> p.name().startsWith("OTHERS_"));
+            }
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.smolvm.runtime.qemu;
 
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
+import dev.smolvm.host.FileModes;
 import dev.smolvm.host.Accelerator;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.BackendKind;
@@ -42,7 +43,7 @@ public final class QemuBackend implements Backend {
     @Override
     public long boot(VmSpec spec) {
         try {
-            Files.createDirectories(spec.dir());
+            FileModes.privateDir(spec.dir());
             if (!Files.exists(spec.overlayDisk())) {
                 Cmd.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", spec.baseDisk().toString(),
                         spec.overlayDisk().toString(), spec.diskMib() + "M").check();
@@ -58,6 +59,7 @@ public final class QemuBackend implements Backend {
             throw SmolvmException.internal("QEMU failed to start: " + r.stderr().strip());
         }
         try {
+            FileModes.privateFile(spec.qmpSocket()); // QEMU makes it 0755 whatever the umask
             return Long.parseLong(Files.readString(spec.pidFile()).strip());
         } catch (IOException | NumberFormatException e) {
             throw SmolvmException.internal("QEMU started but wrote no pid file at " + spec.pidFile());
