@@ -23,7 +23,9 @@ public final class HostPackages {
             new Need("kmod", "resolves kernel module dependencies"),
             new Need("nftables", "sandbox NAT, isolation and port forwards"),
             new Need("iproute2", "TAP devices"),
-            new Need("openssh-client", "the control channel to each guest"));
+            new Need("openssh-client", "the control channel to each guest"),
+            new Need("musl-tools", "builds the static guest agent (agent/, with make)"),
+            new Need("make", "builds the guest agent"));
 
     private HostPackages() {
     }
