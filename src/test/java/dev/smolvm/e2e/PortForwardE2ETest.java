@@ -150,7 +150,8 @@ class PortForwardE2ETest {
     @Order(6)
     void forwardsAnswerOnlyOn127001() throws Exception {
         String ns = "smolvm-e2e-" + ProcessHandle.current().pid();
-        String hostSide = "smv-e2e-h" + (ProcessHandle.current().pid() % 1000);
+        // Not "smv*": that prefix is a sandbox TAP to smolvm's nftables rules (guest-to-host is dropped).
+        String hostSide = "pfe2e-h" + (ProcessHandle.current().pid() % 1000);
         String hostIp = "198.18.7.1";
         try {
             String setup = Host.sh(String.join(" && ",
@@ -352,7 +353,7 @@ class PortForwardE2ETest {
         assertThat(cli.run("port", "list", "web").out()).isEqualTo("No active port forwards for 'web'.\n");
         var r = cli.run("port", "expose", "web", "3000");
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("smolvm: sandbox 'web' is not running (status: stopped); start it with 'smolvm sandbox start web'.\n");
+        assertThat(r.err()).isEqualTo("smolvm: sandbox 'web' is not running (status: stopped); start it with 'smolvm sandbox start web', or pass --start.\n");
         tunnelPort = tunnel;
     }
 
