@@ -422,7 +422,8 @@ int main(int argc, char **argv) {
     int lfd = listen_on(listen_path);
     up.fd = connect_upstream(upstream, wait_seconds);
     fcntl(up.fd, F_SETFL, O_NONBLOCK);
-    send_control(T_HELLO, 0, 0, 0); /* the agent may have greeted a host before us */
+    /* No "say hello again" request: the agent greets every host that connects (a host that went
+     * away ended its session), and a request would race with that greeting. */
 
     struct pollfd pf[SLOTS + 1];
     int slot_of[SLOTS + 1];

@@ -26,6 +26,19 @@ public record GuestImage(String name, Path dir) {
         return dir.resolve("image.json");
     }
 
+    /**
+     * Whether the image carries the smolvm guest agent (its image.json says {@code "channel": "agent"}):
+     * the host then reaches the guest over virtio-serial, and sshd is only started when asked for.
+     */
+    public boolean hasAgent() {
+        try {
+            return Files.isRegularFile(metadata())
+                    && Files.readString(metadata()).matches("(?s).*\"channel\"\\s*:\\s*\"agent\".*");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     public boolean complete() {
         return Files.isRegularFile(kernel()) && Files.isRegularFile(initrd()) && Files.isRegularFile(rootfs())
                 && Files.isRegularFile(hostKey());

@@ -26,7 +26,9 @@ import java.util.stream.Stream;
 public final class Images {
     /** The image a sandbox gets when it names none. */
     public static final String DEFAULT = "debian";
-    private static final String[] BUILD_FILES = {"build-debian.sh", "initramfs-init", "guest-boot", "inittab"};
+    /** The recipe: class-path resources the build script runs with (the agent is built by Maven). */
+    private static final String[] BUILD_FILES = {"build-debian.sh", "initramfs-init", "guest-boot", "inittab",
+            "/dev/smolvm/guest/agent/smolvm-agent"};
     private final Path root;
 
     public Images(Path root) {
@@ -141,10 +143,15 @@ public final class Images {
             Path scripts = Files.createTempDirectory("smolvm-image-");
             try {
                 for (String file : BUILD_FILES) {
+                    Path copy = scripts.resolve(file.substring(file.lastIndexOf('/') + 1));
                     try (InputStream in = Images.class.getResourceAsStream(file)) {
-                        Files.copy(in, scripts.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                        if (in == null) {
+                            throw SmolvmException.internal("the build file " + file + " is missing from smolvm's jar; "
+                                    + "rebuild smolvm ('./smolvm' rebuilds when sources change)");
+                        }
+                        Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
                     }
-                    scripts.resolve(file).toFile().setExecutable(true);
+                    copy.toFile().setExecutable(true);
                 }
                 runBuild(scripts.resolve("build-debian.sh"), target, progress);
                 Files.writeString(target.resolve("recipe"), recipe() + "\n");

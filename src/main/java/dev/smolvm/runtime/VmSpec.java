@@ -6,7 +6,8 @@ import java.nio.file.Path;
 
 /**
  * Everything a backend needs to boot one guest. {@code tap} and {@code mac} are set in TAP mode,
- * {@code sshHostPort} in user mode.
+ * {@code sshHostPort} in user mode; {@code agentSocket} (the host end of the guest agent's
+ * virtio-serial port) when the image carries the agent.
  */
 public record VmSpec(
         String id,
@@ -21,7 +22,8 @@ public record VmSpec(
         NetworkMode networkMode,
         String tap,
         String mac,
-        Integer sshHostPort) {
+        Integer sshHostPort,
+        Path agentSocket) {
 
     public Path overlayDisk() {
         return dir.resolve("disk.qcow2");

@@ -3,7 +3,11 @@ package dev.smolvm.sandbox;
 import dev.smolvm.ErrorCode;
 import dev.smolvm.Home;
 import dev.smolvm.SmolvmException;
+import dev.smolvm.guest.AgentChannel;
+import dev.smolvm.guest.AgentMux;
 import dev.smolvm.guest.GuestCommand;
+import dev.smolvm.guest.agent.AgentClient;
+import dev.smolvm.guest.agent.AgentException;
 import dev.smolvm.guest.ShellMode;
 import dev.smolvm.guest.SshChannel;
 import dev.smolvm.guest.SshKeys;
@@ -42,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 
 /**
  * The sandbox core: create, list, start, stop, delete and exec. Every read reconciles the stored
@@ -68,6 +73,7 @@ public final class Sandboxes {
     private final Map<BackendKind, Backend> backends;
     private final HostReadiness readiness;
     private final TapNetwork tapNetwork = new TapNetwork();
+    private final AgentMux agentMux;
     private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
 
     /**
@@ -81,6 +87,7 @@ public final class Sandboxes {
         this.images = images;
         this.backends = Map.copyOf(backends);
         this.readiness = new HostReadiness(forcedNetwork, HostReadiness.REAL);
+        this.agentMux = new AgentMux(home.root().resolve("bin"));
     }
 
     public void addListener(LifecycleListener listener) {
@@ -278,6 +285,9 @@ public final class Sandboxes {
 
     public ExecResult exec(String ref, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
         SandboxRecord r = requireRunning(ref);
+        if (AgentMux.usedBy(home.sandboxDir(r.id()))) {
+            return execThroughAgent(r, req, stdin, stdout, stderr);
+        }
         SshChannel channel = channel(r);
         String tag = SandboxNames.newId().substring(3) + Long.toHexString(System.nanoTime() & 0xffffff);
         String remote = req.shell() == ShellMode.LOGIN
@@ -299,9 +309,39 @@ public final class Sandboxes {
         return new ExecResult(outcome.exitCode(), outcome.timedOut(), (System.nanoTime() - started) / 1_000_000);
     }
 
+    private ExecResult execThroughAgent(SandboxRecord r, ExecRequest req, InputStream stdin, OutputStream stdout,
+                                        OutputStream stderr) {
+        AgentChannel channel = agentChannel(r);
+        long started = System.nanoTime();
+        try (AgentClient client = channel.connect(() -> backend(r).isAlive(r.pid(), r.id()))) {
+            AgentChannel.Outcome o = channel.exec(client, req.shell() == ShellMode.LOGIN ? req.loginScript() : null,
+                    req.rawArgv(), req.cwd(), req.env(), Duration.ofSeconds(req.timeoutSeconds()), stdin, stdout, stderr);
+            return new ExecResult(o.exitCode(), o.timedOut(), (System.nanoTime() - started) / 1_000_000);
+        } catch (AgentException e) {
+            if (!"ECHANNEL".equals(e.agentCode())) {
+                throw e;
+            }
+            SandboxRecord now = reconcile(find(r.id()));
+            if (!SandboxStatus.fromWire(now.status()).hasVm()) {
+                throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' stopped while the "
+                        + "command ran (" + now.lastError() + ").");
+            }
+            throw SmolvmException.unavailable("could not reach the guest agent of sandbox '" + r.name() + "': "
+                    + e.getMessage()).hint("see 'smolvm sandbox info " + r.name() + "' and 'smolvm sandbox logs "
+                    + r.name() + "'", "GET /sandboxes/" + r.id() + " shows its state");
+        }
+    }
+
+    private AgentChannel agentChannel(SandboxRecord r) {
+        return new AgentChannel(home.sandboxDir(r.id()), agentMux);
+    }
+
     /** How to reach a running sandbox over SSH, as {@code user} with {@code key} (defaults when null). */
     public SshTarget sshTarget(String ref, String user, Path key) {
         SandboxRecord r = requireRunning(ref);
+        if (AgentMux.usedBy(home.sandboxDir(r.id()))) {
+            startSshd(r);
+        }
         SshTarget t = target(r);
         return t.as(user == null ? "root" : user, key == null ? home.defaultSshKey() : key);
     }
@@ -402,8 +442,9 @@ public final class Sandboxes {
         String cmdline = QemuArgv.kernelCmdline(cidr, gateway, networkMode == NetworkMode.TAP ? TapNetwork.RESOLVER : "10.0.2.3",
                 SandboxNames.hostname(r.name()),
                 Base64.getEncoder().encodeToString((publicKey + "\n").getBytes(StandardCharsets.UTF_8)), r.cpus());
+        boolean agent = image.hasAgent();
         VmSpec spec = new VmSpec(r.id(), dir, image.kernel(), image.initrd(), image.rootfs(), cmdline, r.memoryMib(),
-                r.cpus(), r.diskMib(), networkMode, tap, mac, sshPort);
+                r.cpus(), r.diskMib(), networkMode, tap, mac, sshPort, agent ? dir.resolve(AgentMux.UPSTREAM) : null);
         progress.step("Booting sandbox '" + r.name() + "' (" + r.backend() + ", " + backend.accelerator() + ", "
                 + r.memoryMib() + " MiB)");
         long pid;
@@ -419,18 +460,25 @@ public final class Sandboxes {
         store.update(booting);
         SshChannel channel = channel(booting);
         try {
-            ConsoleWatch console = new ConsoleWatch(spec.consoleLog(), GUEST_READY);
-            channel.awaitReady(bootTimeout, () -> backend.isAlive(pid, booting.id()), console::seen,
-                    "sandbox '" + r.name() + "'");
+            BooleanSupplier alive = () -> backend.isAlive(pid, booting.id());
+            if (agent) {
+                // Ready when the agent says hello: no console watch, no port-22 poll, no handshake.
+                agentMux.start(dir);
+                new AgentChannel(dir, agentMux).awaitReady(bootTimeout, alive, "sandbox '" + r.name() + "'");
+            } else {
+                ConsoleWatch console = new ConsoleWatch(spec.consoleLog(), GUEST_READY);
+                channel.awaitReady(bootTimeout, alive, console::seen, "sandbox '" + r.name() + "'");
+            }
         } catch (RuntimeException e) {
             Path kept = keepConsoleLog(spec);
             backend.kill(pid, r.id(), spec, Duration.ofSeconds(5));
+            AgentMux.stop(dir);
             channel.closeMaster();
             tapNetwork.down(tap);
             throw new SmolvmException(e instanceof SmolvmException se ? se.code() : ErrorCode.INTERNAL,
                     e.getMessage() + "; the guest console log is at " + kept + ".");
         }
-        Trace.mark("boot: ssh ready");
+        Trace.mark(agent ? "boot: agent ready" : "boot: ssh ready");
         SandboxRecord running = booting.withStatus(SandboxStatus.RUNNING.wireName(), null);
         store.update(running);
         progress.step("Sandbox '" + r.name() + "' is running at " + guestIp
@@ -465,12 +513,58 @@ public final class Sandboxes {
     }
 
     /** Graceful power-off through the guest, then QMP quit, then SIGKILL. */
+    /**
+     * sshd is not on an agent image's boot path: the agent starts it the first time SSH is wanted
+     * ('sandbox ssh', an ssh tunnel), and the host waits for its port.
+     */
+    private void startSshd(SandboxRecord r) {
+        AgentChannel channel = agentChannel(r);
+        try (AgentClient client = channel.connect(() -> backend(r).isAlive(r.pid(), r.id()))) {
+            channel.run(client, "[ -s /run/sshd.pid ] && kill -0 \"$(cat /run/sshd.pid)\" 2>/dev/null || /usr/sbin/sshd -r",
+                    Duration.ofSeconds(30));
+        }
+        SshTarget t = target(r);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(t.host(), t.port()), 200);
+                return;
+            } catch (IOException e) {
+                sleepQuietly(20);
+            }
+        }
+        throw SmolvmException.unavailable("sshd in sandbox '" + r.name() + "' did not start listening on port 22 "
+                + "within 20 s").hint("see 'smolvm sandbox logs " + r.name() + "'", null);
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void shutDown(SandboxRecord r, Duration timeout) {
         if (r.pid() == null) {
             return;
         }
         Backend backend = backend(r);
-        if (backend instanceof dev.smolvm.runtime.qemu.QemuBackend qemu && backend.isAlive(r.pid(), r.id())) {
+        Path dir = home.sandboxDir(r.id());
+        if (backend instanceof dev.smolvm.runtime.qemu.QemuBackend qemu && backend.isAlive(r.pid(), r.id())
+                && AgentMux.usedBy(dir)) {
+            AgentChannel channel = agentChannel(r);
+            try (AgentClient client = channel.connect(() -> backend.isAlive(r.pid(), r.id()))) {
+                // In its own session: the mux ends what a leaving client started, but not this.
+                channel.run(client, "/usr/lib/smolvm/busybox setsid /usr/lib/smolvm/busybox poweroff "
+                        + ">/dev/null 2>&1 &", Duration.ofSeconds(5));
+            } catch (SmolvmException e) {
+                // no agent to ask: QMP quit and SIGKILL below
+            }
+            if (qemu.waitGone(r.pid(), r.id(), timeout)) {
+                return;
+            }
+        } else if (backend instanceof dev.smolvm.runtime.qemu.QemuBackend qemu && backend.isAlive(r.pid(), r.id())) {
             channel(r).run("(/usr/lib/smolvm/busybox poweroff || poweroff) >/dev/null 2>&1 &", Duration.ofSeconds(5));
             if (qemu.waitGone(r.pid(), r.id(), timeout)) {
                 return;
@@ -481,6 +575,7 @@ public final class Sandboxes {
 
     /** Lets go of everything a VM held while it ran: SSH master, TAP device, port forwards. */
     private void releaseRuntime(SandboxRecord r, boolean deleting) {
+        AgentMux.stop(home.sandboxDir(r.id()));
         if (r.netMode() != null && r.guestIp() != null) {
             channel(r).closeMaster();
         }
@@ -549,7 +644,7 @@ public final class Sandboxes {
     private VmSpec specFor(SandboxRecord r) {
         Path dir = home.sandboxDir(r.id());
         return new VmSpec(r.id(), dir, null, null, null, "", r.memoryMib(), r.cpus(), r.diskMib(),
-                NetworkMode.fromWire(r.netMode()), r.tap(), null, r.sshPort());
+                NetworkMode.fromWire(r.netMode()), r.tap(), null, r.sshPort(), null);
     }
 
     private Path lockFile(String id) {

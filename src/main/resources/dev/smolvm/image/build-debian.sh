@@ -7,7 +7,7 @@
 #   image.json      what was built
 # Inputs (environment): SMOLVM_KERNEL_VERSION, SMOLVM_DEBIAN_MIRROR, SMOLVM_ROOTFS_MIB, and
 # SMOLVM_BOOT_DIR (where the host's kernels are; /boot unless a test says otherwise).
-# Files next to this script: initramfs-init, guest-boot, inittab.
+# Files next to this script: initramfs-init, guest-boot, inittab, smolvm-agent (the static guest agent).
 # Progress goes to stderr as "==> ..." lines; smolvm shows them.
 set -euo pipefail
 
@@ -39,6 +39,7 @@ step "[2/5] Configuring the guest (init, sshd, host key)"
 root=$work/root
 install -D -m 0755 /bin/busybox "$root/usr/lib/smolvm/busybox"   # static: init, poweroff, base64
 install -m 0755 "$here/guest-boot" "$root/sbin/smolvm-boot"
+install -m 0755 "$here/smolvm-agent" "$root/usr/lib/smolvm/smolvm-agent"   # the host's channel (virtio-serial)
 install -m 0644 "$here/inittab" "$root/etc/inittab"
 ssh-keygen -q -t ed25519 -N '' -C smolvm-guest -f "$root/etc/ssh/ssh_host_ed25519_key"
 cat > "$root/etc/ssh/sshd_config.d/smolvm.conf" <<'CONF'
@@ -89,7 +90,7 @@ mkdir -p "$ird/bin" "$ird/lib/modules"
 install -m 0755 /bin/busybox "$ird/bin/busybox"
 install -m 0755 "$here/initramfs-init" "$ird/init"
 : > "$ird/modules.order"
-for mod in virtio_pci virtio_blk virtio_net virtio-rng virtio_balloon; do
+for mod in virtio_pci virtio_blk virtio_net virtio-rng virtio_balloon virtio_console; do
   modprobe -S "$kver" --show-depends "$mod" | awk '$1 == "insmod" { print $2 }' | while read -r ko; do
     name=$(basename "$ko")
     if [ ! -e "$ird/lib/modules/$name" ]; then
@@ -105,7 +106,7 @@ step "[5/5] Copying the kernel"
 cp "$boot/vmlinuz-$kver" "$work/vmlinuz"
 rm -rf "$root"
 cat > "$work/image.json" <<JSON
-{"os": "debian", "release": "bookworm", "kernel_version": "$kver", "rootfs_mib": $rootfs_mib, "built_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
+{"os": "debian", "release": "bookworm", "kernel_version": "$kver", "rootfs_mib": $rootfs_mib, "channel": "agent", "built_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
 JSON
 mv "$work" "$out"
 trap - EXIT

@@ -67,7 +67,7 @@ class SandboxLifecycleE2ETest {
     void stateKeysAndSocketsArePrivateToTheOwner() throws Exception {
         Path home = cli.home();
         Path dir = home.resolve("sandboxes").resolve(id);
-        assertThat(cli.run("sandbox", "exec", "life", "--", "true").code()).isZero(); // the SSH master is up
+        assertThat(cli.run("sandbox", "exec", "life", "--", "true").code()).isZero(); // the agent channel is up
         Map<Path, String> expected = new LinkedHashMap<>();
         expected.put(home, "rwx------");
         expected.put(home.resolve("smolvm.db"), "rw-------");
@@ -75,7 +75,8 @@ class SandboxLifecycleE2ETest {
         expected.put(home.resolve("keys/id_ed25519"), "rw-------");
         expected.put(dir, "rwx------");
         expected.put(dir.resolve("qmp.sock"), "rw-------");
-        expected.put(dir.resolve("ssh.ctl"), "rw-------");
+        expected.put(dir.resolve("agent.sock"), "rw-------");
+        expected.put(dir.resolve("agent-mux.sock"), "rw-------");
         expected.forEach((path, mode) -> {
             try {
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).as(path.toString())

@@ -41,6 +41,13 @@ public final class QemuArgv {
                             + spec.sshHostPort() + "-:22",
                     "-device", "virtio-net-pci,netdev=net0"));
         }
+        if (spec.agentSocket() != null) {
+            // The guest agent's channel: a virtio-serial port whose host end is a unix socket. It works
+            // under TCG and KVM alike (vsock needs vhost-vsock, which hosts like this one lack).
+            a.addAll(List.of("-chardev", "socket,id=agent,path=" + spec.agentSocket() + ",server=on,wait=off",
+                    "-device", "virtio-serial-pci,id=vser0",
+                    "-device", "virtserialport,bus=vser0.0,chardev=agent,name=dev.smolvm.agent"));
+        }
         a.addAll(List.of("-device", "virtio-rng-pci"));
         // Free-page reporting: the guest tells QEMU which pages it freed, and QEMU gives them back to
         // the host, so an idle sandbox costs what it uses rather than its peak.

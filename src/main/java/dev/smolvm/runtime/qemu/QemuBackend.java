@@ -59,7 +59,10 @@ public final class QemuBackend implements Backend {
             throw SmolvmException.internal("QEMU failed to start: " + r.stderr().strip());
         }
         try {
-            FileModes.privateFile(spec.qmpSocket()); // QEMU makes it 0755 whatever the umask
+            FileModes.privateFile(spec.qmpSocket()); // QEMU makes its sockets 0755 whatever the umask
+            if (spec.agentSocket() != null) {
+                FileModes.privateFile(spec.agentSocket());
+            }
             return Long.parseLong(Files.readString(spec.pidFile()).strip());
         } catch (IOException | NumberFormatException e) {
             throw SmolvmException.internal("QEMU started but wrote no pid file at " + spec.pidFile());

@@ -16,13 +16,13 @@ class QemuArgvTest {
     private static VmSpec tapSpec() {
         return new VmSpec("vm-0a1b2c3d", DIR, Path.of("/img/vmlinuz"), Path.of("/img/initrd.img"),
                 Path.of("/img/base.qcow2"), "console=ttyS0 root=/dev/vda", 1024, 2, 4096,
-                NetworkMode.TAP, "smv7", "52:54:00:5d:00:07", null);
+                NetworkMode.TAP, "smv7", "52:54:00:5d:00:07", null, DIR.resolve("agent.sock"));
     }
 
     private static VmSpec userSpec() {
         return new VmSpec("vm-0a1b2c3d", DIR, Path.of("/img/vmlinuz"), Path.of("/img/initrd.img"),
                 Path.of("/img/base.qcow2"), "console=ttyS0 root=/dev/vda", 512, 1, 4096,
-                NetworkMode.USER, null, null, 42022);
+                NetworkMode.USER, null, null, 42022, null);
     }
 
     /** Every value that follows an occurrence of {@code flag}. */
@@ -113,5 +113,15 @@ class QemuArgvTest {
     void severalCpusKeepAcpiInterruptRouting() {
         assertThat(QemuArgv.kernelCmdline("172.16.0.2/30", "172.16.0.1", "1.1.1.1", "my-vm", "k", 2))
                 .doesNotContain("pci=noacpi").contains("random.trust_cpu=on smolvm.ip=");
+    }
+
+    @Test
+    void theAgentChannelIsAVirtioSerialPortOnAUnixSocket() {
+        List<String> argv = QemuArgv.build("q", "tcg", tapSpec());
+        assertThat(valuesOf(argv, "-chardev")).containsExactly(
+                "socket,id=agent,path=" + DIR.resolve("agent.sock") + ",server=on,wait=off");
+        assertThat(valuesOf(argv, "-device")).contains("virtio-serial-pci,id=vser0",
+                "virtserialport,bus=vser0.0,chardev=agent,name=dev.smolvm.agent");
+        assertThat(valuesOf(QemuArgv.build("q", "tcg", userSpec()), "-chardev")).isEmpty();
     }
 }

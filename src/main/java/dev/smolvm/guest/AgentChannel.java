@@ -1,0 +1,139 @@
+package dev.smolvm.guest;
+
+import dev.smolvm.ErrorCode;
+import dev.smolvm.SmolvmException;
+import dev.smolvm.guest.agent.AgentClient;
+import dev.smolvm.guest.agent.AgentException;
+import dev.smolvm.guest.agent.ExecOutcome;
+import dev.smolvm.guest.agent.ExecSpec;
+import dev.smolvm.guest.agent.RunningExec;
+import dev.smolvm.host.Trace;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs commands in a guest through its smolvm agent (virtio-serial, via the sandbox's
+ * {@link AgentMux}): no SSH handshake, no sshd needed. One instance per smolvm process and sandbox.
+ */
+public final class AgentChannel {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** What sshd would give a root session; the agent itself runs with init's bare environment. */
+    private static final Map<String, String> LOGIN_ENV = Map.of("HOME", "/root", "USER", "root", "LOGNAME", "root",
+            "SHELL", "/bin/sh", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    private final Path sandboxDir;
+    private final AgentMux mux;
+
+    public AgentChannel(Path sandboxDir, AgentMux mux) {
+        this.sandboxDir = sandboxDir;
+        this.mux = mux;
+    }
+
+    /**
+     * Waits for the agent's hello through the mux: the guest's userspace is up and its network is
+     * set. Fails at once when {@code vmAlive} turns false, with TIMEOUT past the deadline.
+     */
+    public void awaitReady(Duration timeout, BooleanSupplier vmAlive, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Path socket = AgentMux.socketIn(sandboxDir);
+        while (System.nanoTime() < deadline) {
+            if (!vmAlive.getAsBoolean()) {
+                throw SmolvmException.internal(what + " stopped while booting");
+            }
+            if (Files.exists(socket)) {
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                try (AgentClient c = AgentClient.connect(socket, Duration.ofMillis(left))) {
+                    Trace.mark("boot: agent said hello");
+                    return;
+                } catch (AgentException e) {
+                    // the mux went away with a VM that died, or is not listening yet: look again
+                }
+            }
+            sleep(10);
+        }
+        throw new SmolvmException(ErrorCode.TIMEOUT, what + " did not say hello through its guest agent within "
+                + timeout.toSeconds() + " s");
+    }
+
+    /** A client of the agent; a mux that is gone (the host restarted, it crashed) is started again. */
+    public AgentClient connect(BooleanSupplier vmAlive) {
+        Path socket = AgentMux.socketIn(sandboxDir);
+        try {
+            return AgentClient.connect(socket, CONNECT_TIMEOUT);
+        } catch (AgentException first) {
+            if (AgentMux.running(sandboxDir) || !vmAlive.getAsBoolean()) {
+                throw first;
+            }
+            mux.start(sandboxDir);
+            for (int i = 0; i < 200 && !Files.exists(socket); i++) {
+                sleep(10);
+            }
+            return AgentClient.connect(socket, CONNECT_TIMEOUT);
+        }
+    }
+
+    /** How a command ended: its exit status (128+N for a signal), or that the time limit ended it. */
+    public record Outcome(int exitCode, boolean timedOut) {
+    }
+
+    /**
+     * Runs {@code loginScript} through the guest's login shell, or (when it is null) execs
+     * {@code argv}; in {@code cwd} (null: the home directory) with {@code env}. Output is streamed
+     * as it is produced; past {@code limit} the process group is killed and the exit status is 124.
+     */
+    public Outcome exec(AgentClient client, String loginScript, List<String> argv, String cwd, Map<String, String> env,
+                        Duration limit, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        Map<String, String> vars = new java.util.LinkedHashMap<>(LOGIN_ENV);
+        vars.putAll(env);
+        ExecSpec spec = (loginScript != null ? ExecSpec.script(loginScript) : ExecSpec.argv(argv))
+                .withCwd(cwd == null ? "/root" : cwd).withEnv(vars);
+        RunningExec running;
+        try {
+            running = client.start(spec, stdin, stdout, stderr);
+        } catch (AgentException e) {
+            if (cwd != null && List.of("ENOENT", "ENOTDIR", "EACCES").contains(e.agentCode())) {
+                write(stderr, "smolvm: cannot change to directory " + cwd + ": no such directory or not allowed\n");
+                return new Outcome(GuestCommand.CANNOT_RUN, false);
+            }
+            throw e;
+        }
+        ExecOutcome o = running.await(limit);
+        return new Outcome(o.exitCode(), o.timedOut());
+    }
+
+    /** Runs a short housekeeping script and returns its output (stdout then stderr). */
+    public String run(AgentClient client, String script, Duration limit) {
+        var out = new ByteArrayOutputStream();
+        Outcome o = exec(client, script, null, null, Map.of(), limit, null, out, out);
+        if (o.exitCode() != 0) {
+            throw SmolvmException.internal("the guest could not run '" + script + "' (exit " + o.exitCode() + "): "
+                    + out.toString(StandardCharsets.UTF_8).strip());
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static void write(OutputStream out, String s) {
+        try {
+            out.write(s.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (java.io.IOException ignored) {
+            // the caller's stream is gone
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
