@@ -28,7 +28,24 @@ public record GuestImage(String name, Path dir) {
 
     public boolean complete() {
         return Files.isRegularFile(kernel()) && Files.isRegularFile(initrd()) && Files.isRegularFile(rootfs())
-                && Files.isRegularFile(hostKey());
+                && (Files.isRegularFile(hostKey()) || agentChannel());
+    }
+
+    /** What image.json says (an empty object when it is missing or unreadable). */
+    public com.fasterxml.jackson.databind.JsonNode info() {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata().toFile());
+        } catch (java.io.IOException | RuntimeException e) {
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        }
+    }
+
+    /**
+     * Whether the guest is reached only through the smolvm agent (pulled and imported images: no
+     * sshd, no host key) rather than over SSH (the Debian image).
+     */
+    public boolean agentChannel() {
+        return "agent".equals(info().path("channel").asText());
     }
 
     /** The root filesystem's size in MiB: the smallest disk a sandbox of this image can have. */
