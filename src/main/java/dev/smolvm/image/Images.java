@@ -138,6 +138,19 @@ public final class Images {
         return env.getOrDefault("SMOLVM_OS_" + os.name() + "_IMAGE", os.ociReference());
     }
 
+    /** For doctor: each registry the OS references pull from, and whether it answered ("HTTP …" or "no answer: …"). */
+    public Map<String, String> probeRegistries() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (GuestOs os : GuestOs.values()) {
+            if (os.ociReference() != null) {
+                ImageRef ref = ImageRef.parse(osReference(os));
+                out.computeIfAbsent(ref.apiHost(), h -> dev.smolvm.image.oci.RegistryClient.probe(ref,
+                        java.time.Duration.ofSeconds(3)));
+            }
+        }
+        return out;
+    }
+
     /** Stops a sandbox create before booting an image that needs the agent channel, which is not wired in yet. */
     private static GuestImage bootable(GuestImage image) {
         if (image.agentChannel()) {

@@ -251,18 +251,23 @@ public final class RegistryClient {
         }
     }
 
-    /** Whether {@code base}'s /v2/ answers at all (any HTTP status) within {@code timeout}: for doctor. */
-    public static String probe(String host, boolean insecure, Duration timeout) {
+    /**
+     * A quick {@code HEAD /v2/} to {@code ref}'s registry for doctor: "HTTP 401" (any status means it
+     * answered), or why it did not answer, prefixed "no answer: ".
+     */
+    public static String probe(ImageRef ref, Duration timeout) {
         try {
             HttpClient c = HttpClient.newBuilder().connectTimeout(timeout).build();
-            HttpResponse<Void> r = c.send(HttpRequest.newBuilder(URI.create((insecure ? "http://" : "https://") + host + "/v2/"))
-                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(timeout).build(), HttpResponse.BodyHandlers.discarding());
-            return null == r ? "no answer" : "HTTP " + r.statusCode();
+            HttpResponse<Void> r = c.send(HttpRequest.newBuilder(URI.create(ref.apiBase()))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(timeout).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return "HTTP " + r.statusCode();
         } catch (IOException e) {
-            return null;
+            String m = new RegistryClient(ref, DockerCredentials.parse("{}"), timeout).unreachable(e).getMessage();
+            return "no answer: " + m.substring(m.indexOf(": ") + 2, m.indexOf(" (while"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            return "no answer: interrupted";
         }
     }
 }
