@@ -136,7 +136,7 @@ public final class OciImages {
                         throw SmolvmException.internal("copying " + source + " failed: " + r.describeFailure());
                     }
                     meta.put("digest", null);
-                    meta.put("size", Files.size(source));
+                    meta.put("size", null); // a directory has no one download size
                 } else {
                     progress.step("Importing the tarball " + source);
                     MessageDigest md = MessageDigest.getInstance("SHA-256");
