@@ -42,7 +42,7 @@ public final class Smolvm implements AutoCloseable {
         this.accelerator = Accelerator.probe(env);
         NetworkMode forcedNetwork = NetworkMode.forcedBy(env.get("SMOLVM_NETWORK"));
         this.database = Database.open(home.database());
-        this.images = new Images(home.images());
+        this.images = new Images(home.images(), env);
         Map<BackendKind, Backend> backends = Map.of(
                 BackendKind.QEMU, new QemuBackend(accelerator),
                 BackendKind.FIRECRACKER, new UnsupportedBackend(BackendKind.FIRECRACKER, "firecracker", accelerator),
@@ -83,15 +83,17 @@ public final class Smolvm implements AutoCloseable {
     }
 
     /** Removes an image unless a sandbox still boots from it (its disk is an overlay of the image). */
-    public void removeImage(String name) {
+    public void removeImage(String ref) {
+        // By directory name, or by the reference it was pulled from (alpine:3.20 is docker.io_library_alpine_3.20).
+        String name = images.find(ref).map(dev.smolvm.image.GuestImage::name).orElse(ref);
         var users = sandboxes.list().stream()
                 .filter(s -> name.equals(s.image()) || s.image().endsWith("/" + name))
                 .map(dev.smolvm.sandbox.Sandbox::name).toList();
         if (!users.isEmpty()) {
-            throw SmolvmException.conflict("image '" + name + "' is used by sandbox(es) " + String.join(", ", users)
+            throw SmolvmException.conflict("image '" + ref + "' is used by sandbox(es) " + String.join(", ", users)
                     + "; delete them first.");
         }
-        images.remove(name);
+        images.remove(ref);
     }
 
     public Doctor doctor() {

@@ -91,13 +91,29 @@ public final class AgentChannel {
      */
     public Outcome exec(AgentClient client, String loginScript, List<String> argv, String cwd, Map<String, String> env,
                         Duration limit, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        return exec(client, loginScript, argv, cwd, env, Defaults.NONE, limit, stdin, stdout, stderr);
+    }
+
+    /** What the image says a command gets when the request does not say: variables and a directory. */
+    public record Defaults(Map<String, String> env, String workingDir) {
+        public static final Defaults NONE = new Defaults(Map.of(), null);
+    }
+
+    public Outcome exec(AgentClient client, String loginScript, List<String> argv, String cwd, Map<String, String> env,
+                        Defaults defaults, Duration limit, InputStream stdin, OutputStream stdout, OutputStream stderr) {
         Map<String, String> vars = new java.util.LinkedHashMap<>(LOGIN_ENV);
+        vars.putAll(defaults.env());
         vars.putAll(env);
-        ExecSpec spec = (loginScript != null ? ExecSpec.script(loginScript) : ExecSpec.argv(argv))
-                .withCwd(cwd == null ? "/root" : cwd).withEnv(vars);
+        String dir = defaults.workingDir() == null || defaults.workingDir().equals("/") ? null : defaults.workingDir();
+        // Without --cwd a login script starts in the image's working directory or else the home
+        // directory, as an SSH session would.
+        String start = dir == null ? "cd ~ 2>/dev/null; " : "cd " + ShellWords.quote(dir) + " 2>/dev/null || cd ~ 2>/dev/null; ";
+        ExecSpec spec = (loginScript != null
+                ? ExecSpec.script(cwd == null ? start + loginScript : loginScript)
+                : ExecSpec.argv(argv)).withCwd(cwd != null || loginScript != null ? cwd : dir).withEnv(vars);
         RunningExec running;
         try {
-            running = client.start(spec, stdin, stdout, stderr);
+            running = startIn(client, spec, cwd == null && loginScript == null && dir != null, stdin, stdout, stderr);
         } catch (AgentException e) {
             if (cwd != null && List.of("ENOENT", "ENOTDIR", "EACCES").contains(e.agentCode())) {
                 write(stderr, "smolvm: cannot change to directory " + cwd + ": no such directory or not allowed\n");
@@ -107,6 +123,19 @@ public final class AgentChannel {
         }
         ExecOutcome o = running.await(limit);
         return new Outcome(o.exitCode(), o.timedOut());
+    }
+
+    /** An image's working directory that does not exist is not an error (Docker would make it): home it is. */
+    private static RunningExec startIn(AgentClient client, ExecSpec spec, boolean dirIsOnlyADefault, InputStream stdin,
+                                       OutputStream stdout, OutputStream stderr) {
+        try {
+            return client.start(spec, stdin, stdout, stderr);
+        } catch (AgentException e) {
+            if (!dirIsOnlyADefault || !List.of("ENOENT", "ENOTDIR").contains(e.agentCode())) {
+                throw e;
+            }
+            return client.start(spec.withCwd(null), stdin, stdout, stderr);
+        }
     }
 
     /** Runs a short housekeeping script and returns its output (stdout then stderr). */

@@ -73,6 +73,11 @@ public final class Doctor {
         } else {
             checks.add(new Check("guest image", Level.PASS, "'" + Images.DEFAULT + "' at " + image.get().dir(), null));
         }
+        images.probeRegistries().forEach((host, answer) -> checks.add(answer.startsWith("HTTP ")
+                ? new Check("registry " + host, Level.PASS, "answered (" + answer + "): --os ubuntu|alpine and image pull can use it", null)
+                : new Check("registry " + host, Level.WARN, "did not answer (" + answer.substring("no answer: ".length())
+                + "): --os ubuntu|alpine and pulls from it will fail; the Debian image and local registries still work",
+                "allow HTTPS to " + host + ", or point SMOLVM_OS_UBUNTU_IMAGE / SMOLVM_OS_ALPINE_IMAGE at a reachable registry")));
         checks.add(Files.exists(Path.of("/dev/vhost-vsock"))
                 ? new Check("vsock", Level.PASS, "/dev/vhost-vsock present", null)
                 : new Check("vsock", Level.WARN, "/dev/vhost-vsock is missing, so the vsock control channel is "

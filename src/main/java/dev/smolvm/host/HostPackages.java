@@ -25,7 +25,8 @@ public final class HostPackages {
             new Need("iproute2", "TAP devices"),
             new Need("openssh-client", "the control channel to each guest"),
             new Need("musl-tools", "builds the static guest agent (agent/, with make)"),
-            new Need("make", "builds the guest agent"));
+            new Need("make", "builds the guest agent"),
+            new Need("docker-registry", "a local OCI registry for the image pull tests (never started by smolvm itself)"));
 
     private HostPackages() {
     }

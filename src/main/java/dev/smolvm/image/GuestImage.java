@@ -31,17 +31,35 @@ public record GuestImage(String name, Path dir) {
      * the host then reaches the guest over virtio-serial, and sshd is only started when asked for.
      */
     public boolean hasAgent() {
-        try {
-            return Files.isRegularFile(metadata())
-                    && Files.readString(metadata()).matches("(?s).*\"channel\"\\s*:\\s*\"agent\".*");
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return agentChannel();
+    }
+
+    /** Whether the image has sshd and its host key (the Debian image), for 'sandbox ssh' and ssh tunnels. */
+    public boolean hasSsh() {
+        return Files.isRegularFile(hostKey());
     }
 
     public boolean complete() {
         return Files.isRegularFile(kernel()) && Files.isRegularFile(initrd()) && Files.isRegularFile(rootfs())
-                && Files.isRegularFile(hostKey());
+                && (Files.isRegularFile(hostKey()) || agentChannel());
+    }
+
+    /** What image.json says (an empty object when it is missing or unreadable). */
+    public com.fasterxml.jackson.databind.JsonNode info() {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata().toFile());
+        } catch (java.io.IOException | RuntimeException e) {
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        }
+    }
+
+    /**
+     * Whether the guest is reached through the smolvm agent (image.json says {@code "channel":
+     * "agent"}): the Debian image (which also has sshd, started on first need) and pulled or imported
+     * images (no sshd). Images built before the agent are reached over SSH.
+     */
+    public boolean agentChannel() {
+        return "agent".equals(info().path("channel").asText());
     }
 
     /** The root filesystem's size in MiB: the smallest disk a sandbox of this image can have. */

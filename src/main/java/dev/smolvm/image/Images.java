@@ -5,6 +5,8 @@ import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
 import dev.smolvm.host.FileLock;
 import dev.smolvm.host.Progress;
+import dev.smolvm.image.oci.ImageRef;
+import dev.smolvm.image.oci.OciImages;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -27,12 +30,20 @@ public final class Images {
     /** The image a sandbox gets when it names none. */
     public static final String DEFAULT = "debian";
     /** The recipe: class-path resources the build script runs with (the agent is built by Maven). */
-    private static final String[] BUILD_FILES = {"build-debian.sh", "initramfs-init", "guest-boot", "inittab",
-            "/dev/smolvm/guest/agent/smolvm-agent"};
+    private static final String[] BUILD_FILES = {"build-debian.sh", "make-boot.sh", "initramfs-init", "guest-boot",
+            "inittab", "/dev/smolvm/guest/agent/smolvm-agent"};
     private final Path root;
+    private final Map<String, String> env;
+    private final OciImages oci;
 
     public Images(Path root) {
+        this(root, Map.of());
+    }
+
+    public Images(Path root, Map<String, String> env) {
         this.root = root;
+        this.env = env;
+        this.oci = new OciImages(root, env);
     }
 
     public Path root() {
@@ -72,7 +83,8 @@ public final class Images {
         }
         try (Stream<Path> dirs = Files.list(root)) {
             return dirs.filter(Files::isDirectory)
-                    .filter(d -> !d.getFileName().toString().contains("."))
+                    .filter(d -> !d.getFileName().toString().startsWith(".")
+                            && !d.getFileName().toString().contains(".partial."))
                     .map(d -> new GuestImage(d.getFileName().toString(), d))
                     .filter(GuestImage::complete)
                     .sorted(Comparator.comparing(GuestImage::name))
@@ -82,9 +94,97 @@ public final class Images {
         }
     }
 
+    /** An image by its directory name, or by the OCI reference it was pulled from. */
     public Optional<GuestImage> find(String name) {
-        GuestImage image = new GuestImage(name, root.resolve(name));
-        return image.complete() ? Optional.of(image) : Optional.empty();
+        if (name.isEmpty() || name.startsWith(".") || name.contains("/") && !ImageRef.looksLikeReference(name)) {
+            return Optional.empty();
+        }
+        if (!name.contains("/")) {
+            GuestImage image = new GuestImage(name, root.resolve(name));
+            if (image.complete()) {
+                return Optional.of(image);
+            }
+        }
+        if (ImageRef.looksLikeReference(name)) {
+            ImageRef ref = ImageRef.parse(name);
+            GuestImage pulled = new GuestImage(ref.dirName(), oci.dirFor(ref));
+            return pulled.complete() ? Optional.of(pulled) : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** Pulls an OCI image (with progress), or returns it when it is already here. */
+    public GuestImage pull(String reference, Progress progress) {
+        ImageRef ref = ImageRef.parse(reference);
+        Path dir = oci.pull(ref, progress);
+        return new GuestImage(dir.getFileName().toString(), dir);
+    }
+
+    /** Imports a rootfs tarball or directory as an image. */
+    public GuestImage importRootfs(Path source, String name, Progress progress) {
+        Path dir = oci.importRootfs(source, name, progress);
+        return new GuestImage(dir.getFileName().toString(), dir);
+    }
+
+    /** An image by name or reference, or a sentence saying there is none. */
+    public GuestImage get(String name) {
+        return find(name).orElseThrow(() -> SmolvmException.notFound("no image named '" + name + "'")
+                .hint("see 'smolvm image list'", "see GET /images"));
+    }
+
+    /**
+     * The OCI reference {@code --os ubuntu|alpine} pulls: {@code SMOLVM_OS_<OS>_IMAGE} when set,
+     * else the documented default.
+     */
+    public String osReference(GuestOs os) {
+        return env.getOrDefault("SMOLVM_OS_" + os.name() + "_IMAGE", os.ociReference());
+    }
+
+    /** For doctor: each registry the OS references pull from, and whether it answered ("HTTP …" or "no answer: …"). */
+    public Map<String, String> probeRegistries() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (GuestOs os : GuestOs.values()) {
+            if (os.ociReference() != null) {
+                ImageRef ref = ImageRef.parse(osReference(os));
+                out.computeIfAbsent(ref.apiHost(), h -> dev.smolvm.image.oci.RegistryClient.probe(ref,
+                        java.time.Duration.ofSeconds(3)));
+            }
+        }
+        return out;
+    }
+
+    /** An image a sandbox can boot: reached over SSH (host key) or through the guest agent. */
+    private static GuestImage bootable(GuestImage image) {
+        if (!image.hasSsh() && !image.agentChannel()) {
+            throw SmolvmException.unavailable("image '" + image.name() + "' has neither the guest agent nor sshd, so "
+                    + "smolvm could not reach its guest; pull or import it again with this version of smolvm.");
+        }
+        return image;
+    }
+
+    /** Makes the kernel and initramfs of an image into {@code out} (and the initramfs's modules into {@code modules}); returns the kernel version. */
+    public static String makeBootFiles(Path out, Path modules) {
+        try {
+            Path scripts = Files.createTempDirectory("smolvm-boot-");
+            try {
+                for (String file : new String[] {"make-boot.sh", "initramfs-init"}) {
+                    try (InputStream in = Images.class.getResourceAsStream(file)) {
+                        Files.copy(in, scripts.resolve(file));
+                    }
+                }
+                var r = Cmd.of("bash", scripts.resolve("make-boot.sh").toString(), out.toString(), modules.toString())
+                        .withTimeout(java.time.Duration.ofMinutes(5)).run();
+                if (!r.ok()) {
+                    throw SmolvmException.unavailable("cannot make the kernel and initramfs: " + r.describeFailure()
+                            + "; 'smolvm setup' installs the kernel, busybox-static, kmod and cpio.");
+                }
+                return r.stdout().strip();
+            } finally {
+                deleteTree(scripts);
+            }
+        } catch (IOException e) {
+            throw SmolvmException.internal("cannot make the kernel and initramfs: " + e.getMessage());
+        }
     }
 
     /**
@@ -94,17 +194,29 @@ public final class Images {
     public GuestImage resolve(String imageRef, GuestOs os, Progress progress) {
         if (imageRef != null) {
             String ref = imageRef.startsWith("file://") ? imageRef.substring("file://".length()) : imageRef;
+            Optional<GuestImage> named = find(ref);
+            if (named.isPresent()) {
+                return bootable(named.get());
+            }
+            if (!imageRef.startsWith("file://") && !Files.isDirectory(Path.of(ref)) && ImageRef.looksLikeReference(ref)) {
+                return bootable(pull(ref, progress));
+            }
             if (ref.contains("/")) {
                 GuestImage dirImage = new GuestImage(Path.of(ref).getFileName().toString(), Path.of(ref).toAbsolutePath());
                 if (!dirImage.complete()) {
                     throw SmolvmException.notFound("image directory " + ref + " is not a smolvm image (it needs "
                             + "vmlinuz, initramfs.img, rootfs.ext4 and host_key.pub).");
                 }
-                return dirImage;
+                return bootable(dirImage);
             }
             return find(ref).orElseThrow(() -> SmolvmException.notFound("no image named '" + ref + "'")
                     .hint("see 'smolvm image list', or build it with 'smolvm image build'",
                             "images are listed and built on the server's host with 'smolvm image list|build'"));
+        }
+        if (os.ociReference() != null) {
+            String reference = osReference(os);
+            Optional<GuestImage> pulled = find(reference);
+            return bootable(pulled.isPresent() ? pulled.get() : pull(reference, progress));
         }
         String name = os.wireName();
         Optional<GuestImage> existing = find(name);
@@ -220,8 +332,9 @@ public final class Images {
     }
 
     public void remove(String name) {
-        Path dir = root.resolve(name);
-        if (name.contains("/") || name.startsWith(".") || !Files.isDirectory(dir)) {
+        Optional<GuestImage> image = find(name);
+        Path dir = image.map(GuestImage::dir).orElse(root.resolve(name));
+        if (image.isEmpty() && (name.contains("/") || name.startsWith(".") || !Files.isDirectory(dir))) {
             throw SmolvmException.notFound("no image named '" + name + "'; see 'smolvm image list'.");
         }
         deleteTree(dir);

@@ -19,6 +19,7 @@ import dev.smolvm.host.Trace;
 import dev.smolvm.image.GuestImage;
 import dev.smolvm.image.GuestOs;
 import dev.smolvm.image.Images;
+import dev.smolvm.image.oci.ImageConfig;
 import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.network.Lease;
 import dev.smolvm.network.NetworkMode;
@@ -315,7 +316,8 @@ public final class Sandboxes {
         long started = System.nanoTime();
         try (AgentClient client = channel.connect(() -> backend(r).isAlive(r.pid(), r.id()))) {
             AgentChannel.Outcome o = channel.exec(client, req.shell() == ShellMode.LOGIN ? req.loginScript() : null,
-                    req.rawArgv(), req.cwd(), req.env(), Duration.ofSeconds(req.timeoutSeconds()), stdin, stdout, stderr);
+                    req.rawArgv(), req.cwd(), req.env(), execDefaults(r), Duration.ofSeconds(req.timeoutSeconds()),
+                    stdin, stdout, stderr);
             return new ExecResult(o.exitCode(), o.timedOut(), (System.nanoTime() - started) / 1_000_000);
         } catch (AgentException e) {
             if (!"ECHANNEL".equals(e.agentCode())) {
@@ -332,6 +334,15 @@ public final class Sandboxes {
         }
     }
 
+    /** The image's Env and WorkingDir (pulled images record them), as defaults for every exec. */
+    private AgentChannel.Defaults execDefaults(SandboxRecord r) {
+        if (r.image() == null || !r.image().startsWith("/")) {
+            return AgentChannel.Defaults.NONE; // a named image (the Debian one) has no such config
+        }
+        var config = ImageConfig.fromJson(new GuestImage(r.image(), Path.of(r.image())).info().path("config"));
+        return new AgentChannel.Defaults(config.envMap(), config.workingDir());
+    }
+
     private AgentChannel agentChannel(SandboxRecord r) {
         return new AgentChannel(home.sandboxDir(r.id()), agentMux);
     }
@@ -340,6 +351,11 @@ public final class Sandboxes {
     public SshTarget sshTarget(String ref, String user, Path key) {
         SandboxRecord r = requireRunning(ref);
         if (AgentMux.usedBy(home.sandboxDir(r.id()))) {
+            if (!Files.exists(home.sandboxDir(r.id()).resolve("known_hosts"))) {
+                throw SmolvmException.unavailable("sandbox '" + r.name() + "' runs an image without sshd, so it "
+                        + "cannot be reached over SSH").hint("use 'smolvm sandbox exec " + r.name() + " -- sh' instead",
+                        "use POST /sandboxes/" + r.id() + "/exec instead");
+            }
             startSshd(r);
         }
         SshTarget t = target(r);
@@ -402,8 +418,10 @@ public final class Sandboxes {
         Path dir = home.sandboxDir(r.id());
         try {
             FileModes.privateDir(dir);
-            String hostKey = Files.readString(image.hostKey()).strip();
-            Files.writeString(dir.resolve("known_hosts"), SshTarget.HOST_KEY_ALIAS + " " + hostKey + "\n");
+            if (image.hasSsh()) {
+                String hostKey = Files.readString(image.hostKey()).strip();
+                Files.writeString(dir.resolve("known_hosts"), SshTarget.HOST_KEY_ALIAS + " " + hostKey + "\n");
+            }
         } catch (IOException e) {
             throw SmolvmException.internal("cannot prepare " + dir + ": " + e.getMessage());
         }

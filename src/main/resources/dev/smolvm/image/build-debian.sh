@@ -7,7 +7,8 @@
 #   image.json      what was built
 # Inputs (environment): SMOLVM_KERNEL_VERSION, SMOLVM_DEBIAN_MIRROR, SMOLVM_ROOTFS_MIB, and
 # SMOLVM_BOOT_DIR (where the host's kernels are; /boot unless a test says otherwise).
-# Files next to this script: initramfs-init, guest-boot, inittab, smolvm-agent (the static guest agent).
+# Files next to this script: make-boot.sh (kernel + initramfs), initramfs-init, guest-boot, inittab,
+# smolvm-agent (the static guest agent).
 # Progress goes to stderr as "==> ..." lines; smolvm shows them.
 set -euo pipefail
 
@@ -16,16 +17,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 mirror=${SMOLVM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 rootfs_mib=${SMOLVM_ROOTFS_MIB:-1024}
 boot=${SMOLVM_BOOT_DIR:-/boot}
-# (ls fails when nothing matches; under pipefail that would end the script before the message below.)
-kver=${SMOLVM_KERNEL_VERSION:-$( { ls "$boot"/vmlinuz-*-cloud-amd64 2>/dev/null || true; } | sed "s|^$boot/vmlinuz-||" | sort -V | tail -n 1)}
-[ -n "$kver" ] || { echo "no cloud kernel in $boot (install linux-image-cloud-amd64)" >&2; exit 1; }
+# Fail before the long part when there is no kernel (make-boot.sh picks it the same way).
+ls "$boot"/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || [ -n "${SMOLVM_KERNEL_VERSION:-}" ] \
+  || { echo "no cloud kernel in $boot (install linux-image-cloud-amd64)" >&2; exit 1; }
 
 # Build next to the destination so the final step is one rename.
 work=$(mktemp -d "${out%/}.partial.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 step() { echo "==> $*" >&2; }
 
-step "[1/5] Installing Debian bookworm (minbase + openssh-server, python3, iproute2, busybox) from $mirror"
+step "[1/4] Installing Debian bookworm (minbase + openssh-server, python3, iproute2, busybox) from $mirror"
 mmdebstrap --quiet --variant=minbase \
   --include=openssh-server,python3,iproute2,busybox,e2fsprogs,procps,coreutils \
   --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -35,7 +36,7 @@ mmdebstrap --quiet --variant=minbase \
   --customize-hook='rm -f "$1"/etc/ssh/ssh_host_*' \
   bookworm "$work/root" "deb $mirror bookworm main" </dev/null >&2
 
-step "[2/5] Configuring the guest (init, sshd, host key)"
+step "[2/4] Configuring the guest (init, sshd, host key)"
 root=$work/root
 install -D -m 0755 /bin/busybox "$root/usr/lib/smolvm/busybox"   # static: init, poweroff, base64
 install -m 0755 "$here/guest-boot" "$root/sbin/smolvm-boot"
@@ -80,30 +81,12 @@ printf '127.0.0.1 localhost\n' > "$root/etc/hosts"
 : > "$root/etc/fstab"
 rm -rf "$root/var/cache/apt/"* "$root/var/lib/apt/lists/"*
 
-step "[3/5] Making the ext4 root filesystem (${rootfs_mib} MiB, sparse)"
+step "[3/4] Making the ext4 root filesystem (${rootfs_mib} MiB, sparse)"
 mkfs.ext4 -q -F -L smolvm-root -d "$root" "$work/rootfs.ext4" "${rootfs_mib}M"
 cp "$root/etc/ssh/ssh_host_ed25519_key.pub" "$work/host_key.pub"
 
-step "[4/5] Making the initramfs (busybox + virtio modules for kernel $kver)"
-ird=$work/initramfs
-mkdir -p "$ird/bin" "$ird/lib/modules"
-install -m 0755 /bin/busybox "$ird/bin/busybox"
-install -m 0755 "$here/initramfs-init" "$ird/init"
-: > "$ird/modules.order"
-for mod in virtio_pci virtio_blk virtio_net virtio-rng virtio_balloon virtio_console; do
-  modprobe -S "$kver" --show-depends "$mod" | awk '$1 == "insmod" { print $2 }' | while read -r ko; do
-    name=$(basename "$ko")
-    if [ ! -e "$ird/lib/modules/$name" ]; then
-      cp "$ko" "$ird/lib/modules/$name"
-      echo "$name" >> "$ird/modules.order"
-    fi
-  done
-done
-(cd "$ird" && find . | cpio --quiet -o -H newc | gzip -1) > "$work/initramfs.img"
-rm -rf "$ird"
-
-step "[5/5] Copying the kernel"
-cp "$boot/vmlinuz-$kver" "$work/vmlinuz"
+step "[4/4] Making the initramfs (busybox + virtio modules) and copying the kernel"
+kver=$(bash "$here/make-boot.sh" "$work")
 rm -rf "$root"
 cat > "$work/image.json" <<JSON
 {"os": "debian", "release": "bookworm", "kernel_version": "$kver", "rootfs_mib": $rootfs_mib, "channel": "agent", "built_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
