@@ -343,6 +343,21 @@ public final class Sandboxes {
         return new AgentChannel.Defaults(config.envMap(), config.workingDir());
     }
 
+    /**
+     * A client of the guest agent of a running sandbox (close it when done). A sandbox booted from
+     * an image without the agent (built before it existed) is reached over SSH only: that is an
+     * UNAVAILABLE with a sentence.
+     */
+    public AgentClient agentClient(String ref) {
+        SandboxRecord r = requireRunning(ref);
+        if (!AgentMux.usedBy(home.sandboxDir(r.id()))) {
+            throw SmolvmException.unavailable("sandbox '" + r.name() + "' runs an image without the smolvm guest "
+                    + "agent (built before it), so it has no file or shell channel; rebuild the image with "
+                    + "'smolvm image build --force' and create the sandbox again");
+        }
+        return agentChannel(r).connect(() -> backend(r).isAlive(r.pid(), r.id()));
+    }
+
     private AgentChannel agentChannel(SandboxRecord r) {
         return new AgentChannel(home.sandboxDir(r.id()), agentMux);
     }
