@@ -28,6 +28,8 @@ final class SandboxInfoCommand extends BaseCommand {
                     + (s.tap() != null ? " via " + s.tap() : "")
                     + (s.sshPort() != null ? ", ssh on 127.0.0.1:" + s.sshPort() : ""));
             o.println("Egress:     " + s.egress() + (s.allowedCidrs().isEmpty() ? "" : ", allowed " + String.join(", ", s.allowedCidrs())));
+            o.println("Channel:    " + s.channel() + ("agent".equals(s.channel()) ? " (virtio-serial; sshd on demand)"
+                    : " (ssh)"));
             o.println("PID:        " + (s.pid() == null ? "-" : s.pid()));
             o.println("Created:    " + s.createdAt());
             o.println("Started:    " + (s.startedAt() == null ? "-" : s.startedAt()));

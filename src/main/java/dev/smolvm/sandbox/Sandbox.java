@@ -29,12 +29,15 @@ public record Sandbox(
         Long pid,
         Instant createdAt,
         Instant startedAt,
-        String lastError) {
+        String lastError,
+        String channel) {
 
-    static Sandbox of(SandboxRecord r) {
+    /** {@code channel}: how the host reaches the guest, "agent" (virtio-serial) or "ssh" (older images). */
+    static Sandbox of(SandboxRecord r, String channel) {
         return new Sandbox(r.id(), r.name(), SandboxStatus.fromWire(r.status()), r.os(), r.image(), r.backend(),
                 r.accel(), r.memoryMib(), r.diskMib(), r.cpus(), r.netMode(), r.guestIp(), r.hostIp(), r.tap(),
-                r.sshPort(), r.egress(), r.allowedCidrs(), r.pid(), r.createdAt(), r.startedAt(), r.lastError());
+                r.sshPort(), r.egress(), r.allowedCidrs(), r.pid(), r.createdAt(), r.startedAt(), r.lastError(),
+                channel);
     }
 
     public boolean running() {
@@ -67,6 +70,7 @@ public record Sandbox(
         m.put("created_at", createdAt == null ? null : createdAt.toString());
         m.put("started_at", startedAt == null ? null : startedAt.toString());
         m.put("last_error", lastError);
+        m.put("channel", channel);
         return m;
     }
 }

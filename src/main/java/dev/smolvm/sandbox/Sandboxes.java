@@ -103,11 +103,11 @@ public final class Sandboxes {
     // ---- reads ------------------------------------------------------------------------------
 
     public List<Sandbox> list() {
-        return store.all().stream().map(this::reconcile).map(Sandbox::of).toList();
+        return store.all().stream().map(this::reconcile).map(this::view).toList();
     }
 
     public Sandbox get(String ref) {
-        return Sandbox.of(reconcile(find(ref)));
+        return view(reconcile(find(ref)));
     }
 
     private SandboxRecord find(String ref) {
@@ -186,7 +186,7 @@ public final class Sandboxes {
         Thread onInterrupt = new Thread(() -> discard(r.id()), "discard-" + r.id());
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try {
-            return Sandbox.of(boot(r, image, networkMode, bootTimeout(req), progress));
+            return view(boot(r, image, networkMode, bootTimeout(req), progress));
         } catch (RuntimeException e) {
             discard(r.id());
             throw e;
@@ -210,7 +210,7 @@ public final class Sandboxes {
             SandboxStatus status = SandboxStatus.fromWire(r.status());
             if (status.hasVm()) {
                 if (status == SandboxStatus.RUNNING) {
-                    return Sandbox.of(r);
+                    return view(r);
                 }
                 throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName() + " already.");
             }
@@ -224,7 +224,7 @@ public final class Sandboxes {
             Thread onInterrupt = new Thread(() -> abandonBoot(id, "interrupted while starting"), "abandon-" + id);
             Runtime.getRuntime().addShutdownHook(onInterrupt);
             try {
-                started = Sandbox.of(boot(starting, image, networkMode,
+                started = view(boot(starting, image, networkMode,
                         bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : bootTimeout, progress));
             } catch (RuntimeException e) {
                 abandonBoot(id, e.getMessage());
@@ -251,7 +251,7 @@ public final class Sandboxes {
             SandboxRecord stopped = clearRuntime(r).withStatus(SandboxStatus.STOPPED.wireName(),
                     status == SandboxStatus.ERROR ? r.lastError() : null);
             store.update(stopped);
-            return Sandbox.of(stopped);
+            return view(stopped);
         }
     }
 
@@ -270,9 +270,10 @@ public final class Sandboxes {
                     backend(r).kill(r.pid(), r.id(), specFor(r), Duration.ofSeconds(5));
                 }
             }
+            Sandbox gone = view(clearRuntime(r)); // as it was just before it went away
             releaseRuntime(r, true);
             discard(r.id());
-            return Sandbox.of(clearRuntime(r)); // as it was just before it went away
+            return gone;
         } finally {
             try {
                 Files.deleteIfExists(lockFile(r.id()));
@@ -358,6 +359,25 @@ public final class Sandboxes {
         return agentChannel(r).connect(() -> backend(r).isAlive(r.pid(), r.id()));
     }
 
+    /**
+     * Opens an interactive login shell in a running sandbox on a guest pty of {@code rows} x
+     * {@code cols}, reading keystrokes from {@code keys} and writing the screen to {@code screen}.
+     */
+    public ShellSession shell(String ref, int rows, int cols, InputStream keys, OutputStream screen) {
+        AgentClient client = agentClient(ref);
+        try {
+            return new ShellSession(client, Map.of(), rows, cols, keys, screen);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /** What callers see of {@code r}, with the channel its guest is reached through. */
+    private Sandbox view(SandboxRecord r) {
+        return Sandbox.of(r, AgentMux.usedBy(home.sandboxDir(r.id())) ? "agent" : "ssh");
+    }
+
     private AgentChannel agentChannel(SandboxRecord r) {
         return new AgentChannel(home.sandboxDir(r.id()), agentMux);
     }
@@ -379,7 +399,7 @@ public final class Sandboxes {
 
     /** The sandbox, which must be running (NOT_RUNNING otherwise, with how to start it). */
     public Sandbox running(String ref) {
-        return Sandbox.of(requireRunning(ref));
+        return view(requireRunning(ref));
     }
 
     /** The home directory of a sandbox's runtime files. */
@@ -616,7 +636,7 @@ public final class Sandboxes {
             tapNetwork.down(r.tap());
         }
         for (LifecycleListener listener : listeners) {
-            listener.released(Sandbox.of(r), deleting);
+            listener.released(view(r), deleting);
         }
     }
 

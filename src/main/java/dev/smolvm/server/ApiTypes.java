@@ -80,7 +80,9 @@ public final class ApiTypes {
             @OpenApiNullable Long pid,
             @OpenApiRequired String created_at,
             @OpenApiNullable String started_at,
-            @OpenApiNullable String last_error) {
+            @OpenApiNullable String last_error,
+            @OpenApiRequired @OpenApiDescription("How the host reaches the guest: agent (virtio-serial) or ssh (images "
+                    + "built before the agent)") String channel) {
     }
 
     @OpenApiDescription("A command to run inside a sandbox.")

@@ -240,7 +240,8 @@ final class SandboxRoutes {
                 s.image(), s.backend(), s.accel(), s.memoryMib(), s.diskMib(), s.cpus(),
                 new ApiTypes.NetworkInfo(s.networkMode(), s.guestIp(), s.hostIp(), s.tap(), s.sshPort(),
                         ApiTypes.NetworkPolicy.valueOf(s.egress()), s.allowedCidrs()), s.pid(),
-                s.createdAt().toString(), s.startedAt() == null ? null : s.startedAt().toString(), s.lastError());
+                s.createdAt().toString(), s.startedAt() == null ? null : s.startedAt().toString(), s.lastError(),
+                s.channel());
     }
 
     private static ApiTypes.PortForwardInfo forward(String sandbox, Forward f) {

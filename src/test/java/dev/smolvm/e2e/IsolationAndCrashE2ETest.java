@@ -45,16 +45,24 @@ class IsolationAndCrashE2ETest {
     @Test
     @Order(2)
     void sandboxesCannotReachEachOther() {
-        // Positive control first: the host reaches both guests (the guests may not reach the host back:
-        // NetworkIsolationE2ETest).
-        assertThat(Net.connects(ipA, 22) && Net.connects(ipB, 22)).isTrue();
+        // Each guest serves on port 7000 (sshd is not running: the agent is the channel).
+        for (String name : new String[] {"a", "b"}) {
+            assertThat(cli.run("sandbox", "exec", name, "--", "sh", "-c",
+                    "setsid python3 -m http.server 7000 >/dev/null 2>&1 < /dev/null &").code()).isZero();
+        }
+        // Positive control: the host reaches both guests' servers (the guests may not reach the host
+        // back: NetworkIsolationE2ETest).
+        for (int i = 0; i < 100 && !(Net.connects(ipA, 7000) && Net.connects(ipB, 7000)); i++) {
+            Host.sh("sleep 0.1");
+        }
+        assertThat(Net.connects(ipA, 7000) && Net.connects(ipB, 7000)).isTrue();
         var ping = cli.run("sandbox", "exec", "a", "--", "sh", "-c", "/usr/lib/smolvm/busybox ping -c 1 -W 2 " + ipB);
         assertThat(ping.code()).as("ping a -> b must fail: " + ping).isNotZero();
         var tcp = cli.run("sandbox", "exec", "a", "--",
-                "sh", "-c", "timeout 4 bash -c 'echo > /dev/tcp/" + ipB + "/22' && echo reached || echo blocked");
+                "sh", "-c", "timeout 4 bash -c 'echo > /dev/tcp/" + ipB + "/7000' && echo reached || echo blocked");
         assertThat(tcp.out()).isEqualTo("blocked\n");
         var back = cli.run("sandbox", "exec", "b", "--",
-                "sh", "-c", "timeout 4 bash -c 'echo > /dev/tcp/" + ipA + "/22' && echo reached || echo blocked");
+                "sh", "-c", "timeout 4 bash -c 'echo > /dev/tcp/" + ipA + "/7000' && echo reached || echo blocked");
         assertThat(back.out()).isEqualTo("blocked\n");
     }
 

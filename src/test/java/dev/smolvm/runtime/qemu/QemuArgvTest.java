@@ -61,6 +61,8 @@ class QemuArgvTest {
         assertThat(valuesOf(argv, "-device")).containsExactly(
                 "virtio-blk-pci,drive=root",
                 "virtio-net-pci,netdev=net0,mac=52:54:00:5d:00:07",
+                "virtio-serial-pci,id=vser0",
+                "virtserialport,bus=vser0.0,chardev=agent,name=dev.smolvm.agent",
                 "virtio-rng-pci",
                 "virtio-balloon-pci,free-page-reporting=on,deflate-on-oom=on");
         assertThat(String.join(" ", argv)).doesNotContain("hostfwd");
