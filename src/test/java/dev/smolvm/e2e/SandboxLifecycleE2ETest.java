@@ -205,6 +205,59 @@ class SandboxLifecycleE2ETest {
         assertThat(badEnv.err()).contains("'1X' is not a valid environment variable name");
     }
 
+    /** The interactive shell, driven the way a person does: in a real terminal (tmux), key by key. */
+    @Test
+    @Order(8)
+    void shellGivesAnInteractiveTerminalWithResizeAndCtrlC() throws Exception {
+        String session = "smolvm-e2e-" + ProcessHandle.current().pid();
+        String cmd = "env SMOLVM_HOME=" + cli.home() + " SMOLVM_IMAGES=" + cli.env().get("SMOLVM_IMAGES") + " "
+                + Path.of(System.getProperty("java.home"), "bin", "java") + " --enable-native-access=ALL-UNNAMED -cp "
+                + System.getProperty("java.class.path") + " dev.smolvm.cli.Main sandbox shell life; echo SHELL-EXIT=$?; sleep 30";
+        Files.writeString(cli.home().resolve("shell.sh"), cmd + "\n");
+        Host.sh("tmux new-session -d -s " + session + " -x 100 -y 30 'sh " + cli.home().resolve("shell.sh") + "'");
+        try {
+            awaitScreen(session, "#"); // bash's root prompt
+            tmux(session, "send-keys", "echo hi-$((6*7))", "Enter");
+            assertThat(awaitScreen(session, "hi-42")).contains("hi-42");
+            tmux(session, "send-keys", "stty size", "Enter");
+            assertThat(awaitScreen(session, "30 100")).contains("30 100");
+            Host.sh("tmux resize-window -t " + session + " -x 90 -y 25");
+            Thread.sleep(500);
+            tmux(session, "send-keys", "stty size", "Enter");
+            assertThat(awaitScreen(session, "25 90")).as("the guest terminal follows a resize").contains("25 90");
+            tmux(session, "send-keys", "sleep 100; echo not-$((2+3))-interrupted", "Enter");
+            Thread.sleep(1500);
+            tmux(session, "send-keys", "C-c", "");
+            tmux(session, "send-keys", "echo after-$((1+1))-ctrl-c", "Enter");
+            String screen = awaitScreen(session, "after-2-ctrl-c");
+            assertThat(screen).as("Ctrl-C ended the sleep and its list").doesNotContain("not-5-interrupted");
+            tmux(session, "send-keys", "exit 3", "Enter");
+            assertThat(awaitScreen(session, "SHELL-EXIT=")).contains("SHELL-EXIT=3");
+        } finally {
+            Host.sh("tmux kill-session -t " + session + " 2>/dev/null; true");
+        }
+    }
+
+    private static void tmux(String session, String verb, String keys, String extra) {
+        Host.sh("tmux " + verb + " -t " + session + " " + quote(keys) + (extra.isEmpty() ? "" : " " + extra));
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private static String awaitScreen(String session, String text) throws InterruptedException {
+        String screen = "";
+        for (int i = 0; i < 300; i++) {
+            screen = Host.sh("tmux capture-pane -p -t " + session);
+            if (screen.contains(text)) {
+                return screen;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("'" + text + "' never appeared on the terminal:\n" + screen);
+    }
+
     @Test
     @Order(8)
     void stdinIsPassedOnlyWhenAskedFor() {
