@@ -5,6 +5,7 @@ import dev.smolvm.host.Progress;
 import dev.smolvm.sandbox.CapturedOutput;
 import dev.smolvm.sandbox.ExecRequest;
 import dev.smolvm.sandbox.ExecResult;
+import dev.smolvm.sandbox.ExecSignals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -81,11 +82,30 @@ final class SandboxExecCommand extends BaseCommand {
             data.put("truncated", out.truncated() || err.truncated());
             return emit(r.exitCode(), data, () -> { });
         }
-        ExecResult r = core.exec(sandbox, req, interactive ? ctx().in : null, ctx().out, ctx().err);
+        ExecSignals signals = new ExecSignals();
+        forwardCtrlC(signals);
+        ExecResult r = core.exec(sandbox, req, interactive ? ctx().in : null, ctx().out, ctx().err, signals);
         if (r.timedOut()) {
             ctx().err.println("smolvm: the command timed out after " + timeout + " s in sandbox '" + sandbox
                     + "' and was killed; raise --timeout for longer commands.");
         }
         return r.exitCode();
+    }
+
+    /**
+     * Ctrl-C (SIGINT) is passed on to the command's process group in the guest, as a terminal would;
+     * a second one kills the group, for a command that ignores the first.
+     */
+    private static void forwardCtrlC(ExecSignals signals) {
+        int[] count = {0};
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> {
+                if (!signals.send(count[0]++ == 0 ? ExecSignals.SIGINT : ExecSignals.SIGKILL)) {
+                    System.exit(130); // nothing runs yet: stop as an interrupted program does
+                }
+            });
+        } catch (IllegalArgumentException unsupported) {
+            // no SIGINT handling here: Ctrl-C ends this process as usual
+        }
     }
 }

@@ -101,6 +101,13 @@ public final class AgentChannel {
 
     public Outcome exec(AgentClient client, String loginScript, List<String> argv, String cwd, Map<String, String> env,
                         Defaults defaults, Duration limit, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        return exec(client, loginScript, argv, cwd, env, defaults, limit, stdin, stdout, stderr, running -> { });
+    }
+
+    /** As above; {@code started} gets the running command (to signal it, e.g. on Ctrl-C). */
+    public Outcome exec(AgentClient client, String loginScript, List<String> argv, String cwd, Map<String, String> env,
+                        Defaults defaults, Duration limit, InputStream stdin, OutputStream stdout, OutputStream stderr,
+                        java.util.function.Consumer<RunningExec> started) {
         Map<String, String> vars = new java.util.LinkedHashMap<>(LOGIN_ENV);
         vars.putAll(defaults.env());
         vars.putAll(env);
@@ -121,6 +128,7 @@ public final class AgentChannel {
             }
             throw e;
         }
+        started.accept(running);
         ExecOutcome o = running.await(limit);
         return new Outcome(o.exitCode(), o.timedOut());
     }

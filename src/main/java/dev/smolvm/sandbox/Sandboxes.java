@@ -286,9 +286,15 @@ public final class Sandboxes {
     // ---- exec -------------------------------------------------------------------------------
 
     public ExecResult exec(String ref, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        return exec(ref, req, stdin, stdout, stderr, new ExecSignals());
+    }
+
+    /** As above; {@code signals} reach the command's process group while it runs (agent channel only). */
+    public ExecResult exec(String ref, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr,
+                           ExecSignals signals) {
         SandboxRecord r = requireRunning(ref);
         if (AgentMux.usedBy(home.sandboxDir(r.id()))) {
-            return execThroughAgent(r, req, stdin, stdout, stderr);
+            return execThroughAgent(r, req, stdin, stdout, stderr, signals);
         }
         SshChannel channel = channel(r);
         String tag = SandboxNames.newId().substring(3) + Long.toHexString(System.nanoTime() & 0xffffff);
@@ -312,13 +318,13 @@ public final class Sandboxes {
     }
 
     private ExecResult execThroughAgent(SandboxRecord r, ExecRequest req, InputStream stdin, OutputStream stdout,
-                                        OutputStream stderr) {
+                                        OutputStream stderr, ExecSignals signals) {
         AgentChannel channel = agentChannel(r);
         long started = System.nanoTime();
         try (AgentClient client = channel.connect(() -> backend(r).isAlive(r.pid(), r.id()))) {
             AgentChannel.Outcome o = channel.exec(client, req.shell() == ShellMode.LOGIN ? req.loginScript() : null,
                     req.rawArgv(), req.cwd(), req.env(), execDefaults(r), Duration.ofSeconds(req.timeoutSeconds()),
-                    stdin, stdout, stderr);
+                    stdin, stdout, stderr, running -> signals.attach(running::signal));
             return new ExecResult(o.exitCode(), o.timedOut(), (System.nanoTime() - started) / 1_000_000);
         } catch (AgentException e) {
             if (!"ECHANNEL".equals(e.agentCode())) {

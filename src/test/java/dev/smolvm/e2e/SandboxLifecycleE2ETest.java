@@ -258,6 +258,25 @@ class SandboxLifecycleE2ETest {
         throw new AssertionError("'" + text + "' never appeared on the terminal:\n" + screen);
     }
 
+    /** Ctrl-C on 'sandbox exec' reaches the command in the guest as SIGINT, as it would locally. */
+    @Test
+    @Order(8)
+    void ctrlCIsForwardedToTheGuestCommand() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.smolvm.cli.Main", "sandbox", "exec", "life", "--", "sh", "-c",
+                "trap 'echo got-int; exit 130' INT; echo ready; sleep 30 & wait");
+        pb.environment().putAll(cli.env());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+        assertThat(out.readLine()).isEqualTo("ready");
+        Host.sh("kill -INT " + p.pid());
+        assertThat(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("the CLI ends with the command").isTrue();
+        assertThat(out.readLine()).isEqualTo("got-int");
+        assertThat(p.exitValue()).isEqualTo(130);
+    }
+
     @Test
     @Order(8)
     void stdinIsPassedOnlyWhenAskedFor() {
