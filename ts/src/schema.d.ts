@@ -333,6 +333,8 @@ export interface components {
             created_at: string;
             started_at?: string | null;
             last_error?: string | null;
+            /** @description How the host reaches the guest: agent (virtio-serial) or ssh (images built before the agent) */
+            channel: string;
         };
         /** @enum {string} */
         Shell: "login" | "raw";
