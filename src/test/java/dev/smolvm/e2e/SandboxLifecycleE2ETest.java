@@ -277,6 +277,33 @@ class SandboxLifecycleE2ETest {
         assertThat(p.exitValue()).isEqualTo(130);
     }
 
+    /** The channel heals: a host-side mux that died is started again, a guest agent that died is respawned. */
+    @Test
+    @Order(8)
+    void theChannelSurvivesItsMuxAndItsAgentDying() throws Exception {
+        Path dir = cli.home().resolve("sandboxes").resolve(id);
+        long mux = Long.parseLong(Files.readString(dir.resolve("agent-mux.pid")).strip());
+        Host.sh("kill -9 " + mux);
+        for (int i = 0; i < 50 && Host.processAlive(mux); i++) {
+            Thread.sleep(100);
+        }
+        var afterMux = cli.run("sandbox", "exec", "life", "--", "echo", "mux-restarted");
+        assertThat(afterMux.out()).as(afterMux.toString()).isEqualTo("mux-restarted\n");
+        assertThat(Long.parseLong(Files.readString(dir.resolve("agent-mux.pid")).strip())).isNotEqualTo(mux);
+
+        var killAgent = cli.run("sandbox", "exec", "life", "--", "sh", "-c", "kill -9 $(pidof smolvm-agent)");
+        assertThat(killAgent.code()).as(killAgent.toString()).isNotZero();
+        assertThat(killAgent.err()).doesNotContain("Exception").startsWith("smolvm: ");
+        String back = "";
+        for (int i = 0; i < 50 && !back.equals("agent-respawned\n"); i++) {
+            back = cli.run("sandbox", "exec", "life", "--", "echo", "agent-respawned").out();
+            Thread.sleep(200);
+        }
+        assertThat(back).as("init respawns the agent and the mux greets it").isEqualTo("agent-respawned\n");
+        assertThat(cli.run("sandbox", "info", "life", "--json").json().get("data").get("status").asText())
+                .isEqualTo("running");
+    }
+
     @Test
     @Order(8)
     void stdinIsPassedOnlyWhenAskedFor() {
