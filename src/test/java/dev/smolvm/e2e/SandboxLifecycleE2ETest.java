@@ -328,7 +328,9 @@ class SandboxLifecycleE2ETest {
     @Test
     @Order(9)
     void stopPowersOffAndReleasesTheTap() throws Exception {
-        cli.run("sandbox", "exec", "life", "--", "sh", "-c", "echo kept > /root/marker && sync");
+        // From here on the disk has no sshd: the next boot, exec and shell must not need it.
+        cli.run("sandbox", "exec", "life", "--", "sh", "-c",
+                "echo kept > /root/marker && mv /usr/sbin/sshd /usr/sbin/sshd.removed && sync");
         var r = cli.run("sandbox", "stop", "life", "--json");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.json().get("data").get("status").asText()).isEqualTo("stopped");
@@ -359,6 +361,11 @@ class SandboxLifecycleE2ETest {
         assertThat(marker.err()).contains("Booting sandbox 'life'");
         var again = cli.run("sandbox", "start", "life");
         assertThat(again.code()).as("start of a running sandbox is a no-op: " + again).isZero();
+        assertThat(cli.run("sandbox", "exec", "life", "--", "sh", "-c", "test -e /usr/sbin/sshd || echo no-sshd").out())
+                .as("booted and reached without sshd").isEqualTo("no-sshd\n");
+        var ssh = cli.run("sandbox", "ssh", "life", "--", "true");
+        assertThat(ssh.code()).isEqualTo(1);
+        assertThat(ssh.err()).startsWith("smolvm: ").doesNotContain("Exception");
     }
 
     @Test
