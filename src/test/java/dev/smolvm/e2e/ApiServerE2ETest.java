@@ -114,6 +114,25 @@ class ApiServerE2ETest {
         assertThat(slow.json().get("timed_out").asBoolean()).isTrue();
     }
 
+    /** Ten commands at once on one sandbox share its one agent channel, each with its own output. */
+    @Test
+    @Order(4)
+    void tenConcurrentExecsOnOneSandbox() throws Exception {
+        List<CompletableFuture<Http.Response>> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String body = "{\"command\":\"sleep 1; echo out-" + i + "; echo err-" + i + " >&2; exit " + i + "\"}";
+            runs.add(CompletableFuture.supplyAsync(() -> http.post("/sandboxes/" + id + "/exec", body)));
+        }
+        for (int i = 0; i < 10; i++) {
+            JsonNode r = runs.get(i).get(120, java.util.concurrent.TimeUnit.SECONDS).json();
+            assertThat(r.get("exit_code").asInt()).isEqualTo(i);
+            assertThat(r.get("stdout").asText()).isEqualTo("out-" + i + "\n");
+            assertThat(r.get("stderr").asText()).isEqualTo("err-" + i + "\n");
+        }
+        var killed = http.post("/sandboxes/" + id + "/exec", "{\"command\":\"kill -9 $$\"}");
+        assertThat(killed.json().get("exit_code").asInt()).as("a signal is reported as 128 + its number").isEqualTo(137);
+    }
+
     @Test
     @Order(4)
     void execTakesCwdAndEnvAndReportsItsDuration() {
