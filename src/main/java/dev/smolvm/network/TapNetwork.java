@@ -48,11 +48,8 @@ public final class TapNetwork {
         return used;
     }
 
-    /**
-     * Makes the sandbox's TAP device, with no IPv6 on it, and its egress chain. The chain is in
-     * place before the guest can send anything (QEMU is not started yet).
-     */
-    public void up(Lease lease, String sandboxId, EgressPolicy policy) {
+    /** Makes the sandbox's TAP device (down, with its host address and no IPv6), and the smolvm table. */
+    public void addTap(Lease lease) {
         try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
             ensureRuleset();
             String tap = lease.tapName();
@@ -60,11 +57,19 @@ public final class TapNetwork {
             Cmd.of("ip", "tuntap", "add", "dev", tap, "mode", "tap").check();
             disableIpv6(tap);
             Cmd.of("ip", "addr", "add", lease.hostIp() + "/" + Lease.PREFIX, "dev", tap).check();
+        }
+    }
+
+    /**
+     * Installs the TAP's egress chain (commented with the sandbox id), then brings the TAP up: the
+     * chain is in place before the guest can send anything (QEMU is not started yet).
+     */
+    public void applyEgress(String sandboxId, String tap, EgressPolicy policy) {
+        try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
             List<Cidr> denied = EgressRules.deniedInOpen(Lease.POOL,
                     EgressRules.hostNetworks(Cmd.of("ip", "-o", "-4", "addr", "show").run().stdout(), TAP_PREFIX));
             var r = Cmd.of("nft", "-f", "-").withStdin(EgressRules.apply(sandboxId, tap, policy, denied, RESOLVER)).run();
             if (!r.ok()) {
-                Cmd.of("ip", "link", "del", tap).run();
                 throw SmolvmException.internal("could not install the egress policy of " + sandboxId + ": "
                         + r.stderr().strip());
             }
@@ -72,7 +77,14 @@ public final class TapNetwork {
         }
     }
 
-    /** Removes the TAP device and its egress chain; the table goes with the last TAP. */
+    /** Removes the TAP's egress chain and map element; absent already is fine. */
+    public void removeEgress(String tap) {
+        try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
+            Cmd.of("nft", "-f", "-").withStdin(EgressRules.remove(tap)).run();
+        }
+    }
+
+    /** Removes the TAP device and its egress chain; the table goes with the last TAP. Idempotent. */
     public void down(String tap) {
         try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
             if (tap != null) {

@@ -3,44 +3,36 @@ package dev.smolvm.sandbox;
 import dev.smolvm.ErrorCode;
 import dev.smolvm.Home;
 import dev.smolvm.SmolvmException;
+import dev.smolvm.guest.Channel;
 import dev.smolvm.guest.GuestCommand;
 import dev.smolvm.guest.ShellMode;
 import dev.smolvm.guest.SshChannel;
-import dev.smolvm.guest.SshKeys;
 import dev.smolvm.guest.SshTarget;
 import dev.smolvm.host.FileLock;
-import dev.smolvm.host.FileModes;
 import dev.smolvm.host.Progress;
 import dev.smolvm.host.Trace;
 import dev.smolvm.image.GuestImage;
 import dev.smolvm.image.GuestOs;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.EgressPolicy;
-import dev.smolvm.network.Lease;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.VmSpec;
-import dev.smolvm.runtime.qemu.QemuArgv;
 import dev.smolvm.store.SandboxRecord;
 import dev.smolvm.store.SandboxStore;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -69,6 +61,7 @@ public final class Sandboxes {
     private final HostReadiness readiness;
     private final TapNetwork tapNetwork = new TapNetwork();
     private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
+    private final Reaper reaper;
 
     /**
      * {@code forcedNetwork} is the mode {@code SMOLVM_NETWORK} forces, or null: then each boot gets TAP
@@ -81,6 +74,7 @@ public final class Sandboxes {
         this.images = images;
         this.backends = Map.copyOf(backends);
         this.readiness = new HostReadiness(forcedNetwork, HostReadiness.REAL);
+        this.reaper = new Reaper(home, store, tapNetwork, this::backend, this::channel, listeners);
     }
 
     public void addListener(LifecycleListener listener) {
@@ -127,7 +121,7 @@ public final class Sandboxes {
         }
         String why = r.pid() == null ? "boot never finished (the creating process went away)"
                 : "the VM process (pid " + r.pid() + ") exited unexpectedly";
-        releaseRuntime(r, false);
+        reaper.releaseRuntime(r, false);
         SandboxRecord failed = clearRuntime(r).withStatus(SandboxStatus.ERROR.wireName(), why);
         store.update(failed);
         return failed;
@@ -135,7 +129,16 @@ public final class Sandboxes {
 
     // ---- lifecycle --------------------------------------------------------------------------
 
+    /** A sandbox just created, and how long each boot phase took (milliseconds, in order). */
+    public record Created(Sandbox sandbox, Map<String, Long> phases) {
+    }
+
     public Sandbox create(CreateRequest request, Progress progress) {
+        return createTimed(request, progress).sandbox();
+    }
+
+    /** {@link #create}, with the boot's phase timings. */
+    public Created createTimed(CreateRequest request, Progress progress) {
         Trace.mark("create: start");
         CreateRequest req = request.validated();
         int hostCpus = Runtime.getRuntime().availableProcessors();
@@ -170,29 +173,15 @@ public final class Sandboxes {
                 req.memoryMib() == null ? CreateRequest.DEFAULT_MEMORY_MIB : req.memoryMib(), diskMib,
                 req.cpus() == null ? 1 : req.cpus(), networkMode.wireName(), null, null, null, null, null, null,
                 Instant.now(), null, null, policy.mode().wireName(), policy.allowedStrings());
-        if (!store.insertIfNameFree(r)) {
-            throw SmolvmException.conflict("a sandbox named '" + name + "' already exists; pick another name.");
-        }
-        // A sandbox that never came up is not kept half-made: everything it took is given back, also
-        // when this process is interrupted (Ctrl-C, SIGTERM) in the middle of the boot.
-        Thread onInterrupt = new Thread(() -> discard(r.id()), "discard-" + r.id());
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
-        try {
-            return Sandbox.of(boot(r, image, networkMode, bootTimeout(req), progress));
-        } catch (RuntimeException e) {
-            discard(r.id());
-            throw e;
-        } finally {
-            removeHook(onInterrupt);
-        }
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // the hook is running or has run
-        }
+        // A sandbox that never came up is not kept half-made: the phases undo what they did, and the
+        // record's own undo deletes it with its directory (also on Ctrl-C or SIGTERM mid-boot).
+        Boot boot = boot(r, image, networkMode, bootTimeout(req), progress);
+        SandboxRecord running = boot.run(Phase.of("record", () -> {
+            if (!store.insertIfNameFree(r)) {
+                throw SmolvmException.conflict("a sandbox named '" + name + "' already exists; pick another name.");
+            }
+        }, () -> reaper.remove(r.id())), List.of());
+        return new Created(Sandbox.of(running), boot.timings());
     }
 
     public Sandbox start(String ref, Duration bootTimeout, Progress progress) {
@@ -210,24 +199,15 @@ public final class Sandboxes {
             NetworkMode networkMode = ensureHostReady(backend, progress);
             GuestImage image = resolveImage(r);
             SandboxRecord starting = r.withStatus(SandboxStatus.STARTING.wireName(), null);
-            store.update(starting);
-            Sandbox started;
-            String id = r.id();
-            Thread onInterrupt = new Thread(() -> abandonBoot(id, "interrupted while starting"), "abandon-" + id);
-            Runtime.getRuntime().addShutdownHook(onInterrupt);
-            try {
-                started = Sandbox.of(boot(starting, image, networkMode,
-                        bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : bootTimeout, progress));
-            } catch (RuntimeException e) {
-                abandonBoot(id, e.getMessage());
-                throw e;
-            } finally {
-                removeHook(onInterrupt);
-            }
-            for (LifecycleListener listener : listeners) {
-                listener.started(started, progress);
-            }
-            return started;
+            Boot boot = boot(starting, image, networkMode,
+                    bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : bootTimeout, progress);
+            // A start that does not finish leaves the sandbox in error, with the reason, and nothing running.
+            Phase record = Phase.of("record", () -> store.update(starting), () -> store.find(starting.id())
+                    .ifPresent(now -> store.update(clearRuntime(now).withStatus(SandboxStatus.ERROR.wireName(),
+                            boot.failureReason()))));
+            Phase forwards = Phase.of("forwards", () -> listeners.forEach(l -> l.started(Sandbox.of(boot.record()), progress)),
+                    () -> listeners.forEach(l -> l.released(Sandbox.of(boot.record()), false)));
+            return Sandbox.of(boot.run(record, List.of(forwards)));
         }
     }
 
@@ -236,10 +216,11 @@ public final class Sandboxes {
         try (FileLock ignored = lock(r.id())) {
             r = reconcile(find(r.id()));
             SandboxStatus status = SandboxStatus.fromWire(r.status());
-            if (status.hasVm()) {
-                shutDown(r, timeout);
+            if (status.hasVm() && r.pid() != null) {
+                SandboxRecord vm = r;
+                backend(r).powerOff(r.pid(), r.id(), specFor(home, r), timeout, () -> channel(vm).requestPowerOff());
             }
-            releaseRuntime(r, false);
+            reaper.releaseRuntime(r, false);
             SandboxRecord stopped = clearRuntime(r).withStatus(SandboxStatus.STOPPED.wireName(),
                     status == SandboxStatus.ERROR ? r.lastError() : null);
             store.update(stopped);
@@ -258,12 +239,10 @@ public final class Sandboxes {
                     throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName()
                             + "; stop it first or pass --force.");
                 }
-                if (r.pid() != null) {
-                    backend(r).kill(r.pid(), r.id(), specFor(r), Duration.ofSeconds(5));
-                }
+                reaper.killVm(r);
             }
-            releaseRuntime(r, true);
-            discard(r.id());
+            reaper.releaseRuntime(r, true);
+            reaper.remove(r.id());
             return Sandbox.of(clearRuntime(r)); // as it was just before it went away
         } finally {
             try {
@@ -278,15 +257,15 @@ public final class Sandboxes {
 
     public ExecResult exec(String ref, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
         SandboxRecord r = requireRunning(ref);
-        SshChannel channel = channel(r);
+        Channel channel = channel(r);
         String tag = SandboxNames.newId().substring(3) + Long.toHexString(System.nanoTime() & 0xffffff);
         String remote = req.shell() == ShellMode.LOGIN
                 ? GuestCommand.login(req.loginScript(), req.cwd(), req.env(), tag)
                 : GuestCommand.raw(req.rawArgv(), req.cwd(), req.env(), tag);
         long started = System.nanoTime();
-        SshChannel.Outcome outcome = channel.exec(remote, Duration.ofSeconds(req.timeoutSeconds()), stdin, stdout,
+        Channel.Outcome outcome = channel.exec(remote, Duration.ofSeconds(req.timeoutSeconds()), stdin, stdout,
                 stderr, () -> channel.run(GuestCommand.kill(tag), Duration.ofSeconds(10)));
-        if (outcome.exitCode() == 255 && !outcome.timedOut() && !channel.masterAlive()) {
+        if (outcome.exitCode() == 255 && !outcome.timedOut() && !channel.alive()) {
             SandboxRecord now = reconcile(find(r.id()));
             if (!SandboxStatus.fromWire(now.status()).hasVm()) {
                 throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' stopped while the "
@@ -352,176 +331,13 @@ public final class Sandboxes {
         return req.bootTimeout() == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : req.bootTimeout();
     }
 
-    private SandboxRecord boot(SandboxRecord r, GuestImage image, NetworkMode networkMode, Duration bootTimeout,
-                               Progress progress) {
-        Backend backend = backend(r);
-        EgressPolicy policy = EgressPolicy.parse(r.egress(), r.allowedCidrs());
-        refuseUnenforceable(networkMode, policy);
-        Trace.mark("boot: start");
-        String publicKey = SshKeys.ensure(home.defaultSshKey());
-        Path dir = home.sandboxDir(r.id());
-        try {
-            FileModes.privateDir(dir);
-            String hostKey = Files.readString(image.hostKey()).strip();
-            Files.writeString(dir.resolve("known_hosts"), SshTarget.HOST_KEY_ALIAS + " " + hostKey + "\n");
-        } catch (IOException e) {
-            throw SmolvmException.internal("cannot prepare " + dir + ": " + e.getMessage());
-        }
-        String tap = null;
-        String mac = null;
-        String guestIp;
-        String hostIp;
-        String gateway;
-        Integer sshPort = null;
-        String cidr;
-        if (networkMode == NetworkMode.TAP) {
-            Set<Integer> hostUsed = tapNetwork.indexesInUseOnHost();
-            int index = store.leaseFor(r.id(), Lease.MAX_INDEX, i -> !hostUsed.contains(i));
-            if (index < 0) {
-                throw SmolvmException.unavailable("no free sandbox network left in " + Lease.POOL
-                        + "; delete sandboxes you no longer need.");
-            }
-            Lease lease = new Lease(index);
-            r = r.withLease(index);
-            Trace.mark("boot: lease");
-            tapNetwork.up(lease, r.id(), policy);
-            Trace.mark("boot: tap up");
-            tap = lease.tapName();
-            mac = lease.mac();
-            guestIp = lease.guestIp();
-            hostIp = lease.hostIp();
-            gateway = hostIp;
-            cidr = guestIp + "/" + Lease.PREFIX;
-        } else {
-            sshPort = freeLoopbackPort();
-            guestIp = "10.0.2.15";
-            hostIp = "10.0.2.2";
-            gateway = hostIp;
-            cidr = guestIp + "/24";
-        }
-        String cmdline = QemuArgv.kernelCmdline(cidr, gateway, networkMode == NetworkMode.TAP ? TapNetwork.RESOLVER : "10.0.2.3",
-                SandboxNames.hostname(r.name()),
-                Base64.getEncoder().encodeToString((publicKey + "\n").getBytes(StandardCharsets.UTF_8)), r.cpus());
-        VmSpec spec = new VmSpec(r.id(), dir, image.kernel(), image.initrd(), image.rootfs(), cmdline, r.memoryMib(),
-                r.cpus(), r.diskMib(), networkMode, tap, mac, sshPort);
-        progress.step("Booting sandbox '" + r.name() + "' (" + r.backend() + ", " + backend.accelerator() + ", "
-                + r.memoryMib() + " MiB)");
-        long pid;
-        try {
-            pid = backend.boot(spec);
-            Trace.mark("boot: qemu started");
-        } catch (RuntimeException e) {
-            tapNetwork.down(tap);
-            throw e;
-        }
-        SandboxRecord booting = r.withRuntime(backend.accelerator(), networkMode.wireName(), tap, guestIp, hostIp,
-                sshPort, pid, Instant.now());
-        store.update(booting);
-        SshChannel channel = channel(booting);
-        try {
-            ConsoleWatch console = new ConsoleWatch(spec.consoleLog(), GUEST_READY);
-            channel.awaitReady(bootTimeout, () -> backend.isAlive(pid, booting.id()), console::seen,
-                    "sandbox '" + r.name() + "'");
-        } catch (RuntimeException e) {
-            Path kept = keepConsoleLog(spec);
-            backend.kill(pid, r.id(), spec, Duration.ofSeconds(5));
-            channel.closeMaster();
-            tapNetwork.down(tap);
-            throw new SmolvmException(e instanceof SmolvmException se ? se.code() : ErrorCode.INTERNAL,
-                    e.getMessage() + "; the guest console log is at " + kept + ".");
-        }
-        Trace.mark("boot: ssh ready");
-        SandboxRecord running = booting.withStatus(SandboxStatus.RUNNING.wireName(), null);
-        store.update(running);
-        progress.step("Sandbox '" + r.name() + "' is running at " + guestIp
-                + (sshPort != null ? " (ssh via 127.0.0.1:" + sshPort + ")" : ""));
-        return running;
-    }
-
-    private Path keepConsoleLog(VmSpec spec) {
-        Path kept = home.keptConsoleLog(spec.id());
-        try {
-            Files.createDirectories(home.logs());
-            if (Files.exists(spec.consoleLog())) {
-                Files.copy(spec.consoleLog(), kept, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException ignored) {
-            return spec.consoleLog();
-        }
-        return kept;
-    }
-
-    /** A start that did not finish: its VM (if any) is killed, its resources freed, and it is marked error. */
-    private void abandonBoot(String id, String why) {
-        SandboxRecord now = store.find(id).orElse(null);
-        if (now == null) {
-            return;
-        }
-        if (now.pid() != null) {
-            backend(now).kill(now.pid(), now.id(), specFor(now), Duration.ofSeconds(5));
-        }
-        releaseRuntime(now, false);
-        store.update(clearRuntime(now).withStatus(SandboxStatus.ERROR.wireName(), why));
-    }
-
-    /** Graceful power-off through the guest, then QMP quit, then SIGKILL. */
-    private void shutDown(SandboxRecord r, Duration timeout) {
-        if (r.pid() == null) {
-            return;
-        }
-        Backend backend = backend(r);
-        if (backend instanceof dev.smolvm.runtime.qemu.QemuBackend qemu && backend.isAlive(r.pid(), r.id())) {
-            channel(r).run("(/usr/lib/smolvm/busybox poweroff || poweroff) >/dev/null 2>&1 &", Duration.ofSeconds(5));
-            if (qemu.waitGone(r.pid(), r.id(), timeout)) {
-                return;
-            }
-        }
-        backend.kill(r.pid(), r.id(), specFor(r), Duration.ofSeconds(5));
-    }
-
-    /** Lets go of everything a VM held while it ran: SSH master, TAP device, port forwards. */
-    private void releaseRuntime(SandboxRecord r, boolean deleting) {
-        if (r.netMode() != null && r.guestIp() != null) {
-            channel(r).closeMaster();
-        }
-        if (r.tap() != null) {
-            tapNetwork.down(r.tap());
-        }
-        for (LifecycleListener listener : listeners) {
-            listener.released(Sandbox.of(r), deleting);
-        }
+    private Boot boot(SandboxRecord r, GuestImage image, NetworkMode networkMode, Duration timeout, Progress progress) {
+        refuseUnenforceable(networkMode, EgressPolicy.parse(r.egress(), r.allowedCidrs()));
+        return new Boot(home, store, tapNetwork, backend(r), this::channel, r, image, networkMode, timeout, progress);
     }
 
     private static SandboxRecord clearRuntime(SandboxRecord r) {
         return r.withRuntime(r.accel(), r.netMode(), null, r.guestIp(), r.hostIp(), null, null, r.startedAt());
-    }
-
-    private void discard(String id) {
-        SandboxRecord r = store.find(id).orElse(null);
-        Long pid = r == null ? null : r.pid();
-        if (pid == null) {
-            pid = pidFromFile(home.sandboxDir(id).resolve("vm.pid")); // QEMU is up but not yet recorded
-        }
-        if (r != null && pid != null) {
-            backend(r).kill(pid, r.id(), specFor(r), Duration.ofSeconds(5));
-        }
-        if (r != null) {
-            // The TAP exists before the record names it (it is made before QEMU starts); the lease says which it is.
-            String tap = r.tap() != null ? r.tap() : r.leaseIndex() != null ? new Lease(r.leaseIndex()).tapName() : null;
-            if (tap != null) {
-                tapNetwork.down(tap);
-            }
-        }
-        Images.deleteTree(home.sandboxDir(id));
-        store.delete(id);
-    }
-
-    private static Long pidFromFile(Path file) {
-        try {
-            return Long.parseLong(Files.readString(file).strip());
-        } catch (IOException | NumberFormatException e) {
-            return null;
-        }
     }
 
     private GuestImage resolveImage(SandboxRecord r) {
@@ -542,11 +358,13 @@ public final class Sandboxes {
                 "root", home.defaultSshKey(), dir.resolve("known_hosts"), dir.resolve("ssh.ctl"));
     }
 
-    private SshChannel channel(SandboxRecord r) {
+    /** The guest channel of a sandbox: SSH over its ControlMaster today (see {@link Channel}). */
+    private Channel channel(SandboxRecord r) {
         return new SshChannel(target(r));
     }
 
-    private VmSpec specFor(SandboxRecord r) {
+    /** What a backend needs to find and end a VM that is already running. */
+    static VmSpec specFor(Home home, SandboxRecord r) {
         Path dir = home.sandboxDir(r.id());
         return new VmSpec(r.id(), dir, null, null, null, "", r.memoryMib(), r.cpus(), r.diskMib(),
                 NetworkMode.fromWire(r.netMode()), r.tap(), null, r.sshPort());
@@ -558,14 +376,6 @@ public final class Sandboxes {
 
     private FileLock lock(String id) {
         return FileLock.acquire(lockFile(id));
-    }
-
-    private static int freeLoopbackPort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw SmolvmException.internal("no free loopback port for SSH: " + e.getMessage());
-        }
     }
 
     /** Names of all sandboxes, for {@code delete --all}. */

@@ -96,23 +96,9 @@ public final class QemuBackend implements Backend {
         waitGone(pid, sandboxId, Duration.ofSeconds(5));
     }
 
-    /** Waits for the VM process to end; true when it did within {@code timeout}. */
-    public boolean waitGone(long pid, String sandboxId, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (isAlive(pid, sandboxId)) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            sleep(50);
-        }
-        return true;
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    @Override
+    public String kernelCmdline(String guestCidr, String gateway, String dns, String hostname,
+                                String authorizedKeyBase64, int cpus) {
+        return QemuArgv.kernelCmdline(guestCidr, gateway, dns, hostname, authorizedKeyBase64, cpus);
     }
 }
