@@ -128,11 +128,16 @@ public final class SshChannel implements Channel {
     /** Ends the detached ControlMaster, if any. */
     @Override
     public void close() {
-        if (target.controlPath() != null && Files.exists(target.controlPath())) {
-            Cmd.of("ssh", "-o", "ControlPath=" + target.controlPath(), "-O", "exit", target.host())
+        closeMaster(target.controlPath());
+    }
+
+    /** Ends the ControlMaster listening on {@code controlPath}, if any (the host name does not matter to -O exit). */
+    public static void closeMaster(Path controlPath) {
+        if (controlPath != null && Files.exists(controlPath)) {
+            Cmd.of("ssh", "-o", "ControlPath=" + controlPath, "-O", "exit", "guest")
                     .withTimeout(Duration.ofSeconds(5)).run();
             try {
-                Files.deleteIfExists(target.controlPath());
+                Files.deleteIfExists(controlPath);
             } catch (IOException ignored) {
                 // the master removes it itself
             }

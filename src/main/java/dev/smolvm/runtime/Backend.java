@@ -2,7 +2,9 @@ package dev.smolvm.runtime;
 
 import dev.smolvm.host.Poll;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * One way to run a guest (QEMU, Firecracker, libkrun). A backend boots a VM that outlives the
@@ -32,6 +34,14 @@ public interface Backend {
      */
     String kernelCmdline(String guestCidr, String gateway, String dns, String hostname, String authorizedKeyBase64,
                          int cpus);
+
+    /**
+     * The VMs of this backend that run from a sandbox directory under {@code sandboxesDir} (so of
+     * one smolvm home), by pid, with the sandbox id: what a reaper may look at. None by default.
+     */
+    default Map<Long, String> vmsUnder(Path sandboxesDir) {
+        return Map.of();
+    }
 
     /** Waits for the VM process to end; true when it did within {@code timeout}. */
     default boolean waitGone(long pid, String sandboxId, Duration timeout) {

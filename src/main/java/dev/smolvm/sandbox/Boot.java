@@ -90,7 +90,7 @@ final class Boot {
         p.add(Phase.keep("dir", this::prepareDir)); // the directory is the record's: it goes with it
         if (networkMode == NetworkMode.TAP) {
             p.add(Phase.keep("lease", this::takeLease)); // likewise: the lease lives as long as the record
-            p.add(Phase.of("tap", () -> taps.addTap(lease), () -> taps.down(lease.tapName())));
+            p.add(Phase.of("tap", () -> taps.addTap(lease, TapNetwork.tag(r.id(), home.root())), () -> taps.down(lease.tapName())));
             p.add(Phase.of("egress", () -> taps.applyEgress(r.id(), lease.tapName(), policy()),
                     () -> taps.removeEgress(lease.tapName())));
         } else {

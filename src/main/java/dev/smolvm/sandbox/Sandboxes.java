@@ -378,6 +378,14 @@ public final class Sandboxes {
         return FileLock.acquire(lockFile(id));
     }
 
+    /**
+     * Removes what smolvm made for this home that no sandbox record owns (orphan VMs, TAPs, egress
+     * chains, SSH masters, directories, forwards files); on a dry run only lists them. See {@link Prune}.
+     */
+    public Prune.Result prune(boolean dryRun) {
+        return new Prune(home, store, tapNetwork, backends.values()).run(dryRun);
+    }
+
     /** Names of all sandboxes, for {@code delete --all}. */
     public List<String> allIds() {
         List<String> ids = new ArrayList<>();
