@@ -45,6 +45,8 @@ import java.util.function.Function;
  * launched it carries where the console log was kept and its last lines.
  */
 final class Boot {
+    /** What the guest's init prints on the console once its network and keys are set up. */
+    static final String GUEST_READY = "smolvm: guest ready";
     static final int CONSOLE_TAIL_LINES = 8;
     private final Home home;
     private final SandboxStore store;
@@ -141,7 +143,7 @@ final class Boot {
 
     /** When the guest counts as up: its init's console line, then the channel's own readiness. */
     Readiness readiness() {
-        return Readiness.consoleLine(spec.consoleLog(), Sandboxes.GUEST_READY).and(channel.readiness());
+        return Readiness.consoleLine(spec.consoleLog(), GUEST_READY).and(channel.readiness());
     }
 
     // ---- the phases -------------------------------------------------------------------------
@@ -194,7 +196,7 @@ final class Boot {
     private void stopVm() {
         Long known = pid != null ? pid : pidFromFile(VmSpec.pidFileIn(home.sandboxDir(r.id())));
         if (known != null) {
-            VmSpec s = spec != null ? spec : Sandboxes.specFor(home, r);
+            VmSpec s = spec != null ? spec : Adapters.specFor(home, r);
             backend.kill(known, r.id(), s, Duration.ofSeconds(5));
         }
     }

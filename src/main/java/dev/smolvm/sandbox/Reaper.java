@@ -44,7 +44,7 @@ final class Reaper {
     void killVm(SandboxRecord r) {
         Long pid = r.pid() != null ? r.pid() : Boot.pidFromFile(VmSpec.pidFileIn(home.sandboxDir(r.id())));
         if (pid != null) {
-            backends.apply(r).kill(pid, r.id(), Sandboxes.specFor(home, r), Duration.ofSeconds(5));
+            backends.apply(r).kill(pid, r.id(), Adapters.specFor(home, r), Duration.ofSeconds(5));
         }
     }
 

@@ -3,10 +3,6 @@ package dev.smolvm.sandbox;
 import dev.smolvm.ErrorCode;
 import dev.smolvm.Home;
 import dev.smolvm.SmolvmException;
-import dev.smolvm.guest.Channel;
-import dev.smolvm.guest.GuestCommand;
-import dev.smolvm.guest.ShellMode;
-import dev.smolvm.guest.SshChannel;
 import dev.smolvm.guest.SshTarget;
 import dev.smolvm.host.FileLock;
 import dev.smolvm.host.Progress;
@@ -19,7 +15,6 @@ import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.BackendKind;
-import dev.smolvm.runtime.VmSpec;
 import dev.smolvm.store.SandboxRecord;
 import dev.smolvm.store.SandboxStore;
 
@@ -52,12 +47,10 @@ public final class Sandboxes {
     }
 
     private static final Duration STALE_BOOT = Duration.ofMinutes(15);
-    /** What the guest's init prints on the console once its network and keys are set up. */
-    static final String GUEST_READY = "smolvm: guest ready";
     private final Home home;
     private final SandboxStore store;
     private final Images images;
-    private final Map<BackendKind, Backend> backends;
+    private final Adapters adapters;
     private final HostReadiness readiness;
     private final TapNetwork tapNetwork = new TapNetwork();
     private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
@@ -72,9 +65,9 @@ public final class Sandboxes {
         this.home = home;
         this.store = store;
         this.images = images;
-        this.backends = Map.copyOf(backends);
+        this.adapters = new Adapters(home, backends);
         this.readiness = new HostReadiness(forcedNetwork, HostReadiness.REAL);
-        this.reaper = new Reaper(home, store, tapNetwork, this::backend, this::channel, listeners);
+        this.reaper = new Reaper(home, store, tapNetwork, adapters::backend, adapters::channel, listeners);
     }
 
     public void addListener(LifecycleListener listener) {
@@ -116,7 +109,7 @@ public final class Sandboxes {
             if (!stale) {
                 return r; // another process is booting it right now
             }
-        } else if (backend(r).isAlive(r.pid(), r.id())) {
+        } else if (adapters.backend(r).isAlive(r.pid(), r.id())) {
             return r;
         }
         String why = r.pid() == null ? "boot never finished (the creating process went away)"
@@ -141,38 +134,22 @@ public final class Sandboxes {
     public Created createTimed(CreateRequest request, Progress progress) {
         Trace.mark("create: start");
         CreateRequest req = request.validated();
-        int hostCpus = Runtime.getRuntime().availableProcessors();
-        if (req.cpus() != null && req.cpus() > hostCpus) {
-            // More vCPUs than cores only makes the guest slower, and lets one sandbox starve the others.
-            throw SmolvmException.invalid("cpus " + req.cpus() + " is more than this host's " + hostCpus
-                    + " cores; use at most " + hostCpus + ".");
-        }
+        NewSandbox.checkCpus(req);
         EgressPolicy policy = req.egressPolicy();
         BackendKind kind = req.backend() == null ? BackendKind.QEMU : BackendKind.parse(req.backend());
         GuestOs os = req.os() == null ? GuestOs.DEBIAN : GuestOs.parse(req.os());
-        Backend backend = backends.get(kind);
+        Backend backend = adapters.backend(kind);
         if (req.name() != null && store.find(req.name()).isPresent()) {
             throw SmolvmException.conflict("a sandbox named '" + req.name() + "' already exists")
                     .hint("pick another name or delete it with 'smolvm sandbox delete " + req.name() + "'",
                             "pick another name or DELETE /sandboxes/" + req.name() + " first");
         }
-        NetworkMode networkMode = ensureHostReady(backend, progress);
-        refuseUnenforceable(networkMode, policy);
+        NetworkMode networkMode = readiness.forBackend(backend, progress);
+        HostReadiness.refuseUnenforceable(networkMode, policy);
         Trace.mark("create: host ready");
         GuestImage image = images.resolve(req.image(), os, progress);
-        int diskMib = req.diskMib() == null ? Math.max(2048, image.rootfsMib()) : req.diskMib();
-        if (diskMib < image.rootfsMib()) {
-            throw SmolvmException.invalid("disk size " + diskMib + " MiB is smaller than the image's root "
-                    + "filesystem (" + image.rootfsMib() + " MiB); use at least " + image.rootfsMib() + ".");
-        }
-        String id = SandboxNames.newId();
-        String name = req.name() == null ? id : req.name();
-        SandboxRecord r = new SandboxRecord(id, name, SandboxStatus.CREATING.wireName(),
-                req.image() == null ? os.wireName() : "custom", req.image() == null ? image.name() : image.dir().toString(),
-                kind.wireName(), backend.accelerator(),
-                req.memoryMib() == null ? CreateRequest.DEFAULT_MEMORY_MIB : req.memoryMib(), diskMib,
-                req.cpus() == null ? 1 : req.cpus(), networkMode.wireName(), null, null, null, null, null, null,
-                Instant.now(), null, null, policy.mode().wireName(), policy.allowedStrings());
+        SandboxRecord r = NewSandbox.record(req, os, kind, backend.accelerator(), image, networkMode, policy);
+        String name = r.name();
         // A sandbox that never came up is not kept half-made: the phases undo what they did, and the
         // record's own undo deletes it with its directory (also on Ctrl-C or SIGTERM mid-boot).
         Boot boot = boot(r, image, networkMode, bootTimeout(req), progress);
@@ -195,8 +172,8 @@ public final class Sandboxes {
                 }
                 throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName() + " already.");
             }
-            Backend backend = backend(r);
-            NetworkMode networkMode = ensureHostReady(backend, progress);
+            Backend backend = adapters.backend(r);
+            NetworkMode networkMode = readiness.forBackend(backend, progress);
             GuestImage image = resolveImage(r);
             SandboxRecord starting = r.withStatus(SandboxStatus.STARTING.wireName(), null);
             Boot boot = boot(starting, image, networkMode,
@@ -218,7 +195,7 @@ public final class Sandboxes {
             SandboxStatus status = SandboxStatus.fromWire(r.status());
             if (status.hasVm() && r.pid() != null) {
                 SandboxRecord vm = r;
-                backend(r).powerOff(r.pid(), r.id(), specFor(home, r), timeout, () -> channel(vm).requestPowerOff());
+                adapters.backend(r).powerOff(r.pid(), r.id(), Adapters.specFor(home, r), timeout, () -> adapters.channel(vm).requestPowerOff());
             }
             reaper.releaseRuntime(r, false);
             SandboxRecord stopped = clearRuntime(r).withStatus(SandboxStatus.STOPPED.wireName(),
@@ -257,31 +234,13 @@ public final class Sandboxes {
 
     public ExecResult exec(String ref, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
         SandboxRecord r = requireRunning(ref);
-        Channel channel = channel(r);
-        String tag = SandboxNames.newId().substring(3) + Long.toHexString(System.nanoTime() & 0xffffff);
-        String remote = req.shell() == ShellMode.LOGIN
-                ? GuestCommand.login(req.loginScript(), req.cwd(), req.env(), tag)
-                : GuestCommand.raw(req.rawArgv(), req.cwd(), req.env(), tag);
-        long started = System.nanoTime();
-        Channel.Outcome outcome = channel.exec(remote, Duration.ofSeconds(req.timeoutSeconds()), stdin, stdout,
-                stderr, () -> channel.run(GuestCommand.kill(tag), Duration.ofSeconds(10)));
-        if (outcome.exitCode() == 255 && !outcome.timedOut() && !channel.alive()) {
-            SandboxRecord now = reconcile(find(r.id()));
-            if (!SandboxStatus.fromWire(now.status()).hasVm()) {
-                throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' stopped while the "
-                        + "command ran (" + now.lastError() + ").");
-            }
-            throw SmolvmException.unavailable("could not reach sandbox '" + r.name() + "' over SSH at "
-                    + r.guestIp()).hint("see 'smolvm sandbox info " + r.name() + "' and 'smolvm sandbox logs "
-                    + r.name() + "'", "GET /sandboxes/" + r.id() + " shows its state");
-        }
-        return new ExecResult(outcome.exitCode(), outcome.timedOut(), (System.nanoTime() - started) / 1_000_000);
+        return GuestExec.run(r, adapters.channel(r), req, stdin, stdout, stderr, () -> reconcile(find(r.id())));
     }
 
     /** How to reach a running sandbox over SSH, as {@code user} with {@code key} (defaults when null). */
     public SshTarget sshTarget(String ref, String user, Path key) {
         SandboxRecord r = requireRunning(ref);
-        SshTarget t = target(r);
+        SshTarget t = adapters.target(r);
         return t.as(user == null ? "root" : user, key == null ? home.defaultSshKey() : key);
     }
 
@@ -308,32 +267,13 @@ public final class Sandboxes {
 
     // ---- internals --------------------------------------------------------------------------
 
-    /** Installs what the backend needs, checks it can run, and says which network mode to boot with. */
-    private NetworkMode ensureHostReady(Backend backend, Progress progress) {
-        NetworkMode networkMode = readiness.ready(backend.kind() == BackendKind.QEMU, progress);
-        backend.ensureAvailable();
-        return networkMode;
-    }
-
-    /**
-     * User-mode guests have no egress at all (QEMU's {@code restrict=on}, which is what keeps them
-     * off the host's loopback services), so a list of allowed networks cannot be honoured there.
-     */
-    private static void refuseUnenforceable(NetworkMode networkMode, EgressPolicy policy) {
-        if (networkMode == NetworkMode.USER && policy.mode() == EgressPolicy.Mode.RESTRICTED) {
-            throw SmolvmException.unavailable("user-mode networking (SMOLVM_NETWORK=user, or not root) cannot "
-                    + "enforce --network restricted: its sandboxes have no egress at all. Use TAP networking "
-                    + "(run as root) for restricted, or --network off.");
-        }
-    }
-
     private Duration bootTimeout(CreateRequest req) {
         return req.bootTimeout() == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : req.bootTimeout();
     }
 
     private Boot boot(SandboxRecord r, GuestImage image, NetworkMode networkMode, Duration timeout, Progress progress) {
-        refuseUnenforceable(networkMode, EgressPolicy.parse(r.egress(), r.allowedCidrs()));
-        return new Boot(home, store, tapNetwork, backend(r), this::channel, r, image, networkMode, timeout, progress);
+        HostReadiness.refuseUnenforceable(networkMode, EgressPolicy.parse(r.egress(), r.allowedCidrs()));
+        return new Boot(home, store, tapNetwork, adapters.backend(r), adapters::channel, r, image, networkMode, timeout, progress);
     }
 
     private static SandboxRecord clearRuntime(SandboxRecord r) {
@@ -345,29 +285,6 @@ public final class Sandboxes {
             return images.resolve(r.image(), GuestOs.DEBIAN, Progress.SILENT);
         }
         return images.resolve(null, GuestOs.parse(r.os()), Progress.SILENT);
-    }
-
-    private Backend backend(SandboxRecord r) {
-        return backends.get(BackendKind.parse(r.backend()));
-    }
-
-    private SshTarget target(SandboxRecord r) {
-        Path dir = home.sandboxDir(r.id());
-        boolean user = NetworkMode.fromWire(r.netMode()) == NetworkMode.USER;
-        return new SshTarget(user ? "127.0.0.1" : r.guestIp(), user && r.sshPort() != null ? r.sshPort() : 22,
-                "root", home.defaultSshKey(), dir.resolve("known_hosts"), dir.resolve("ssh.ctl"));
-    }
-
-    /** The guest channel of a sandbox: SSH over its ControlMaster today (see {@link Channel}). */
-    private Channel channel(SandboxRecord r) {
-        return new SshChannel(target(r));
-    }
-
-    /** What a backend needs to find and end a VM that is already running. */
-    static VmSpec specFor(Home home, SandboxRecord r) {
-        Path dir = home.sandboxDir(r.id());
-        return new VmSpec(r.id(), dir, null, null, null, "", r.memoryMib(), r.cpus(), r.diskMib(),
-                NetworkMode.fromWire(r.netMode()), r.tap(), null, r.sshPort());
     }
 
     private Path lockFile(String id) {
@@ -383,7 +300,7 @@ public final class Sandboxes {
      * chains, SSH masters, directories, forwards files); on a dry run only lists them. See {@link Prune}.
      */
     public Prune.Result prune(boolean dryRun) {
-        return new Prune(home, store, tapNetwork, backends.values()).run(dryRun);
+        return new Prune(home, store, tapNetwork, adapters.all()).run(dryRun);
     }
 
     /** Names of all sandboxes, for {@code delete --all}. */

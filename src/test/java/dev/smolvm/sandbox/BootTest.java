@@ -93,7 +93,7 @@ class BootTest {
                 .isInstanceOf(SmolvmException.class)
                 .hasMessageStartingWith("boot failed in phase 'channel': sandbox 't' refused the fake channel")
                 .hasMessageContaining("the guest console log is at " + home.keptConsoleLog(r.id()))
-                .hasMessageContaining("it ends with:\n  booting\n  " + Sandboxes.GUEST_READY)
+                .hasMessageContaining("it ends with:\n  booting\n  " + Boot.GUEST_READY)
                 .satisfies(e -> assertThat(((SmolvmException) e).code()).isEqualTo(ErrorCode.UNAVAILABLE));
         assertThat(channel.calls).containsExactly("open", "close");
         assertThat(backend.calls).containsExactly("boot", "kill 4242");
@@ -107,7 +107,7 @@ class BootTest {
         SandboxRecord r = record();
         assertThatThrownBy(() -> boot(r, Duration.ofSeconds(1)).run(recordPhase(r), List.of()))
                 .hasMessageStartingWith("boot failed in phase 'wait-ready': sandbox 't' was not ready within 1 s "
-                        + "(still waiting for the console line '" + Sandboxes.GUEST_READY + "')")
+                        + "(still waiting for the console line '" + Boot.GUEST_READY + "')")
                 .satisfies(e -> assertThat(((SmolvmException) e).code()).isEqualTo(ErrorCode.TIMEOUT));
         assertThat(backend.calls).containsExactly("boot", "kill 4242");
         assertThat(channel.calls).isEmpty(); // the channel phase was never reached

@@ -41,7 +41,7 @@ final class FakeBackend implements Backend {
         try {
             Files.createDirectories(spec.dir());
             Files.writeString(spec.pidFile(), "4242\n");
-            Files.writeString(spec.consoleLog(), writesReadyLine ? "booting\n" + Sandboxes.GUEST_READY + "\n" : "booting\n");
+            Files.writeString(spec.consoleLog(), writesReadyLine ? "booting\n" + Boot.GUEST_READY + "\n" : "booting\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
