@@ -102,6 +102,7 @@ public final class TapNetwork {
      */
     public void applyEgress(String sandboxId, String tap, EgressPolicy policy) {
         try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
+            ensureRuleset(); // the table may have been replaced since the TAP was made (another smolvm version)
             List<Cidr> denied = EgressRules.deniedInOpen(Lease.POOL,
                     EgressRules.hostNetworks(Cmd.of("ip", "-o", "-4", "addr", "show").run().stdout(), TAP_PREFIX));
             var r = Cmd.of("nft", "-f", "-").withStdin(EgressRules.apply(sandboxId, tap, policy, denied, RESOLVER)).run();
