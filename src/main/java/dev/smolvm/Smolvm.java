@@ -1,7 +1,7 @@
 package dev.smolvm;
 
 import dev.smolvm.forward.PortForwards;
-import dev.smolvm.host.Doctor;
+import dev.smolvm.doctor.Doctor;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.host.Accelerator;

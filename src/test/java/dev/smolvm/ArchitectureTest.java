@@ -6,6 +6,7 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /** One core, thin doors: the core never reaches into a door, and doors do not reach into each other. */
 @AnalyzeClasses(packages = "dev.smolvm", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -36,6 +37,16 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule hostPlumbingDoesNotKnowSandboxes = noClasses()
             .that().resideInAnyPackage("dev.smolvm.store..", "dev.smolvm.runtime..", "dev.smolvm.network..",
-                    "dev.smolvm.guest..", "dev.smolvm.image..", "dev.smolvm.host..")
+                    "dev.smolvm.guest..", "dev.smolvm.image..", "dev.smolvm.host..", "dev.smolvm.doctor..")
             .should().dependOnClassesThat().resideInAPackage("dev.smolvm.sandbox..");
+
+    /** The core talks to backends through runtime.Backend only; QEMU is one adapter among several. */
+    @ArchTest
+    static final ArchRule coreDoesNotKnowQemu = noClasses()
+            .that().resideInAPackage("dev.smolvm.sandbox..")
+            .should().dependOnClassesThat().resideInAPackage("dev.smolvm.runtime.qemu..");
+
+    @ArchTest
+    /** Between features; a feature's sub-packages (image.oci, guest.agent, runtime.qemu) are part of it. */
+    static final ArchRule noPackageCycles = slices().matching("dev.smolvm.(*)..").should().beFreeOfCycles();
 }

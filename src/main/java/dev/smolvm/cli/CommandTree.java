@@ -44,6 +44,7 @@ final class CommandTree {
                     node(ImageRecipe.class)),
             node(SetupCommand.class),
             node(DoctorCommand.class),
+            node(PruneCommand.class),
             node(SandboxSshCommand.class),
             node(SandboxStopCommand.class),
             node(AotTrainCommand.class));

@@ -1,6 +1,6 @@
 package dev.smolvm.cli;
 
-import dev.smolvm.host.Doctor;
+import dev.smolvm.doctor.Doctor;
 import picocli.CommandLine.Command;
 
 import java.util.List;

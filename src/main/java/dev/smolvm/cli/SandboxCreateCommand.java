@@ -2,11 +2,14 @@ package dev.smolvm.cli;
 
 import dev.smolvm.sandbox.CreateRequest;
 import dev.smolvm.sandbox.Sandbox;
+import dev.smolvm.sandbox.Sandboxes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 @Command(name = "create",
         mixinStandardHelpOptions = true,
@@ -56,8 +59,11 @@ final class SandboxCreateCommand extends BaseCommand {
     int run() {
         CreateRequest req = new CreateRequest(name, os, image, memory, diskSize, backend, cpus,
                 Duration.ofSeconds(bootTimeout)).withNetwork(network, allow);
-        Sandbox sb = ctx().smolvm().sandboxes().create(req, ctx().progress());
-        return emit(sb.toJson(), () -> {
+        Sandboxes.Created created = ctx().smolvm().sandboxes().createTimed(req, ctx().progress());
+        Sandbox sb = created.sandbox();
+        Map<String, Object> json = new LinkedHashMap<>(sb.toJson());
+        json.put("phases", created.phases()); // boot phase -> milliseconds, in order
+        return emit(json, () -> {
             ctx().out.println("Created sandbox '" + sb.name() + "' (" + sb.id() + "), running at " + sb.guestIp());
             ctx().out.println("Run a command: smolvm sandbox exec " + sb.name() + " -- uname -a");
         });

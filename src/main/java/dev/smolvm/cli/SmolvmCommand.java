@@ -29,7 +29,7 @@ public final class SmolvmCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: choose one of sandbox, port, server, image, setup, doctor");
+        throw new ParameterException(spec.commandLine(), "missing command: choose one of sandbox, port, server, image, setup, doctor, prune");
     }
 
     static final class Version implements picocli.CommandLine.IVersionProvider {

@@ -2,6 +2,7 @@ package dev.smolvm.forward;
 
 import dev.smolvm.ErrorCode;
 import dev.smolvm.SmolvmException;
+import dev.smolvm.host.Poll;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -55,8 +56,7 @@ public final class SshTunnelTransport implements Transport {
         } catch (IOException e) {
             throw SmolvmException.unavailable("cannot run ssh for the tunnel: " + e.getMessage());
         }
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
+        boolean up = Poll.until(READY_TIMEOUT, Duration.ofMillis(50), () -> {
             if (!p.isAlive()) {
                 String why = readLog(log);
                 if (why.contains("Address already in use") || why.contains("cannot listen to port")) {
@@ -65,10 +65,10 @@ public final class SshTunnelTransport implements Transport {
                 throw SmolvmException.unavailable("the SSH tunnel to sandbox '" + target.sandboxName()
                         + "' failed: " + (why.isBlank() ? "ssh exited with " + p.exitValue() : why));
             }
-            if (listening(hostPort)) {
-                return p.pid();
-            }
-            sleep(50);
+            return listening(hostPort);
+        });
+        if (up) {
+            return p.pid();
         }
         p.destroyForcibly();
         throw new SmolvmException(ErrorCode.TIMEOUT, "the SSH tunnel to sandbox '" + target.sandboxName()
@@ -120,14 +120,6 @@ public final class SshTunnelTransport implements Transport {
             return Files.readString(log, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.smolvm.guest.agent.AgentException;
 import dev.smolvm.guest.agent.ExecOutcome;
 import dev.smolvm.guest.agent.ExecSpec;
 import dev.smolvm.guest.agent.RunningExec;
+import dev.smolvm.host.Poll;
 import dev.smolvm.host.Trace;
 
 import java.io.ByteArrayOutputStream;
@@ -24,44 +25,89 @@ import java.util.function.BooleanSupplier;
  * Runs commands in a guest through its smolvm agent (virtio-serial, via the sandbox's
  * {@link AgentMux}): no SSH handshake, no sshd needed. One instance per smolvm process and sandbox.
  */
-public final class AgentChannel {
+public final class AgentChannel implements Channel {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** What sshd would give a root session; the agent itself runs with init's bare environment. */
     private static final Map<String, String> LOGIN_ENV = Map.of("HOME", "/root", "USER", "root", "LOGNAME", "root",
             "SHELL", "/bin/sh", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     private final Path sandboxDir;
     private final AgentMux mux;
+    private final BooleanSupplier vmAlive;
 
     public AgentChannel(Path sandboxDir, AgentMux mux) {
-        this.sandboxDir = sandboxDir;
-        this.mux = mux;
+        this(sandboxDir, mux, () -> true);
     }
 
-    /**
-     * Waits for the agent's hello through the mux: the guest's userspace is up and its network is
-     * set. Fails at once when {@code vmAlive} turns false, with TIMEOUT past the deadline.
-     */
-    public void awaitReady(Duration timeout, BooleanSupplier vmAlive, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Path socket = AgentMux.socketIn(sandboxDir);
-        while (System.nanoTime() < deadline) {
-            if (!vmAlive.getAsBoolean()) {
-                throw SmolvmException.internal(what + " stopped while booting");
-            }
-            if (Files.exists(socket)) {
-                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-                try (AgentClient c = AgentClient.connect(socket, Duration.ofMillis(left))) {
-                    Trace.mark("boot: agent said hello");
-                    return;
-                } catch (AgentException e) {
-                    // the mux went away with a VM that died, or is not listening yet: look again
-                }
-            }
-            sleep(10);
-        }
-        throw new SmolvmException(ErrorCode.TIMEOUT, what + " did not say hello through its guest agent within "
-                + timeout.toSeconds() + " s");
+    /** {@code vmAlive}: whether the sandbox's VM still runs (a dead one is not worth restarting the mux for). */
+    public AgentChannel(Path sandboxDir, AgentMux mux, BooleanSupplier vmAlive) {
+        this.sandboxDir = sandboxDir;
+        this.mux = mux;
+        this.vmAlive = vmAlive;
     }
+
+    // ---- Channel ----------------------------------------------------------------------------
+
+    /** Ready when the agent said hello through the mux (started here on the first look). */
+    @Override
+    public Readiness readiness() {
+        Path socket = AgentMux.socketIn(sandboxDir);
+        return Readiness.of("the guest agent's hello", () -> {
+            if (!AgentMux.running(sandboxDir)) {
+                mux.start(sandboxDir);
+            }
+            if (!Files.exists(socket)) {
+                return false;
+            }
+            try (AgentClient c = AgentClient.connect(socket, Duration.ofMillis(500))) {
+                Trace.mark("boot: agent said hello");
+                return true;
+            } catch (AgentException e) {
+                return false; // not up yet: look again
+            }
+        });
+    }
+
+    /** Nothing to hold open: every use connects to the mux, which holds the channel itself. */
+    @Override
+    public void open(Poll.Deadline deadline, BooleanSupplier alive, String subject) {
+    }
+
+    /** Runs an SSH-style remote command string as a script (the agent path proper is {@link #exec(AgentClient, ...)}). */
+    @Override
+    public Channel.Outcome exec(String remoteCommand, Duration limit, InputStream stdin, OutputStream stdout,
+                                OutputStream stderr, Runnable onTimeout) {
+        try (AgentClient c = connect(vmAlive)) {
+            Outcome o = exec(c, remoteCommand, null, null, Map.of(), limit, stdin, stdout, stderr);
+            return new Channel.Outcome(o.exitCode(), o.timedOut());
+        }
+    }
+
+    @Override
+    public boolean run(String remoteCommand, Duration timeout) {
+        try (AgentClient c = connect(vmAlive)) {
+            return exec(c, remoteCommand, null, null, Map.of(), timeout, null, null, null).exitCode() == 0;
+        } catch (SmolvmException e) {
+            return false;
+        }
+    }
+
+    /** busybox poweroff, in its own session: the mux ends what a leaving client started, but not this. */
+    @Override
+    public void requestPowerOff() {
+        run("/usr/lib/smolvm/busybox setsid /usr/lib/smolvm/busybox poweroff >/dev/null 2>&1 &", Duration.ofSeconds(5));
+    }
+
+    @Override
+    public boolean alive() {
+        return AgentMux.running(sandboxDir);
+    }
+
+    @Override
+    public void close() {
+        AgentMux.stop(sandboxDir);
+    }
+
+    // ---- the agent path ---------------------------------------------------------------------
 
     /** A client of the agent; a mux that is gone (the host restarted, it crashed) is started again. */
     public AgentClient connect(BooleanSupplier vmAlive) {
@@ -83,6 +129,7 @@ public final class AgentChannel {
     /** How a command ended: its exit status (128+N for a signal), or that the time limit ended it. */
     public record Outcome(int exitCode, boolean timedOut) {
     }
+
 
     /**
      * Runs {@code loginScript} through the guest's login shell, or (when it is null) execs

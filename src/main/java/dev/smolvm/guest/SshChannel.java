@@ -2,12 +2,11 @@ package dev.smolvm.guest;
 
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
+import dev.smolvm.host.Poll;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +19,7 @@ import java.util.function.BooleanSupplier;
  * Runs commands in a guest over OpenSSH. The first connection becomes a detached ControlMaster
  * ({@code ControlPersist=yes}) that outlives this process, so later commands skip the handshake.
  */
-public final class SshChannel {
+public final class SshChannel implements Channel {
     private final SshTarget target;
 
     public SshChannel(SshTarget target) {
@@ -31,40 +30,29 @@ public final class SshChannel {
         return target;
     }
 
-    /**
-     * Waits until the guest accepts SSH and the ControlMaster is up: first for {@code guestSaidReady}
-     * (its init's line on the console, read cheaply), then for port 22, then one handshake. Fails
-     * early when {@code vmAlive} turns false (the VM died), with TIMEOUT when the deadline passes.
-     */
-    public void awaitReady(Duration timeout, BooleanSupplier vmAlive, BooleanSupplier guestSaidReady, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long checks = 0;
-        while (System.nanoTime() < deadline) {
-            if (checks == 0) {
-                dev.smolvm.host.Trace.mark("boot: waiting for the guest");
-            }
-            if (checks++ % 10 == 0 && !vmAlive.getAsBoolean()) {
-                throw SmolvmException.internal(what + " stopped while booting");
-            }
-            if (guestSaidReady.getAsBoolean() && portOpen(50)) {
-                dev.smolvm.host.Trace.mark("boot: port 22 open");
-                var r = Cmd.of(command(List.of("true"))).withTimeout(Duration.ofSeconds(15)).run();
-                if (r.ok()) {
-                    return;
-                }
-            }
-            sleep(10);
-        }
-        throw new SmolvmException(dev.smolvm.ErrorCode.TIMEOUT, what + " did not answer over SSH within "
-                + timeout.toSeconds() + " s");
+    /** Port 22 (or the user-mode forward to it) accepts connections. */
+    @Override
+    public Readiness readiness() {
+        return Readiness.tcpPort(target.host(), target.port());
     }
 
-    private boolean portOpen(int timeoutMillis) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(target.host(), target.port()), timeoutMillis);
-            return true;
-        } catch (IOException e) {
-            return false;
+    /**
+     * One handshake that leaves the ControlMaster up, retried until {@code deadline} (sshd may
+     * accept before it can serve); fails early when {@code vmAlive} turns false.
+     */
+    @Override
+    public void open(Poll.Deadline deadline, BooleanSupplier vmAlive, String subject) {
+        dev.smolvm.host.Trace.mark("boot: ssh handshake");
+        int[] tries = {0};
+        boolean ok = Poll.until(deadline, Duration.ofMillis(10), () -> {
+            if (tries[0]++ % 10 == 0 && !vmAlive.getAsBoolean()) {
+                throw SmolvmException.internal(subject + " stopped while booting");
+            }
+            return Cmd.of(command(List.of("true"))).withTimeout(Duration.ofSeconds(15)).run().ok();
+        });
+        if (!ok) {
+            throw new SmolvmException(dev.smolvm.ErrorCode.TIMEOUT, subject + " did not answer over SSH within "
+                    + deadline.span().toSeconds() + " s");
         }
     }
 
@@ -78,15 +66,12 @@ public final class SshChannel {
         return argv;
     }
 
-    /** How a command ended: its exit status, or that the time limit ended it. */
-    public record Outcome(int exitCode, boolean timedOut) {
-    }
-
     /**
      * Runs {@code remoteCommand} in the guest, streaming its output. Past {@code limit} the local
      * client is killed, {@code onTimeout} runs (to end the command in the guest), and the outcome
      * is {@link GuestCommand#TIMED_OUT} with {@code timedOut} set.
      */
+    @Override
     public Outcome exec(String remoteCommand, Duration limit, InputStream stdin, OutputStream stdout,
                         OutputStream stderr, Runnable onTimeout) {
         ProcessBuilder pb = new ProcessBuilder(command(List.of(remoteCommand)));
@@ -123,23 +108,36 @@ public final class SshChannel {
         }
     }
 
-    /** Runs a short command and returns its result (for housekeeping like poweroff). */
-    public Cmd.Result run(String remoteCommand, Duration timeout) {
-        return Cmd.of(command(List.of(remoteCommand))).withTimeout(timeout).run();
+    @Override
+    public boolean run(String remoteCommand, Duration timeout) {
+        return Cmd.of(command(List.of(remoteCommand))).withTimeout(timeout).run().ok();
     }
 
-    public boolean masterAlive() {
+    /** The image's busybox poweroff (the guest has no systemd), in the background so ssh returns. */
+    @Override
+    public void requestPowerOff() {
+        run("(/usr/lib/smolvm/busybox poweroff || poweroff) >/dev/null 2>&1 &", Duration.ofSeconds(5));
+    }
+
+    @Override
+    public boolean alive() {
         return target.controlPath() != null && Files.exists(target.controlPath()) && Cmd.of("ssh", "-o", "ControlPath=" + target.controlPath(),
                 "-O", "check", target.host()).withTimeout(Duration.ofSeconds(5)).run().ok();
     }
 
     /** Ends the detached ControlMaster, if any. */
-    public void closeMaster() {
-        if (target.controlPath() != null && Files.exists(target.controlPath())) {
-            Cmd.of("ssh", "-o", "ControlPath=" + target.controlPath(), "-O", "exit", target.host())
+    @Override
+    public void close() {
+        closeMaster(target.controlPath());
+    }
+
+    /** Ends the ControlMaster listening on {@code controlPath}, if any (the host name does not matter to -O exit). */
+    public static void closeMaster(Path controlPath) {
+        if (controlPath != null && Files.exists(controlPath)) {
+            Cmd.of("ssh", "-o", "ControlPath=" + controlPath, "-O", "exit", "guest")
                     .withTimeout(Duration.ofSeconds(5)).run();
             try {
-                Files.deleteIfExists(target.controlPath());
+                Files.deleteIfExists(controlPath);
             } catch (IOException ignored) {
                 // the master removes it itself
             }
@@ -164,14 +162,6 @@ public final class SshChannel {
                     // nothing to do
                 }
             }
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

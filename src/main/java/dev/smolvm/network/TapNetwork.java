@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +26,8 @@ public final class TapNetwork {
     private static final Path HOST_LOCK = Path.of("/run/lock/smolvm-network.lock");
     private static final Pattern INET = Pattern.compile("\\binet (172\\.16\\.\\d+\\.\\d+)/");
     private static final Pattern TAP = Pattern.compile(": " + TAP_PREFIX + "(\\d+)[:@]");
+    private static final Pattern TAP_LINE = Pattern.compile("^\\d+: (" + TAP_PREFIX + "\\d+)[:@].*?(?:\\\\\\s+alias (.*))?$");
+    private static final Pattern CHAIN = Pattern.compile("chain egress_(" + TAP_PREFIX + "\\d+) \\{\\s*comment \"([^\"]*)\"");
 
     /** Whether this process can make TAP devices at all. */
     public static boolean supported() {
@@ -49,10 +53,11 @@ public final class TapNetwork {
     }
 
     /**
-     * Makes the sandbox's TAP device, with no IPv6 on it, and its egress chain. The chain is in
-     * place before the guest can send anything (QEMU is not started yet).
+     * Makes the sandbox's TAP device (down, with its host address and no IPv6), and the smolvm table.
+     * The TAP's alias is {@code tag} (see {@link #tag}): it says which sandbox of which smolvm home it
+     * belongs to, so a reaper of one home never takes another home's TAP.
      */
-    public void up(Lease lease, String sandboxId, EgressPolicy policy) {
+    public void addTap(Lease lease, String tag) {
         try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
             ensureRuleset();
             String tap = lease.tapName();
@@ -60,11 +65,48 @@ public final class TapNetwork {
             Cmd.of("ip", "tuntap", "add", "dev", tap, "mode", "tap").check();
             disableIpv6(tap);
             Cmd.of("ip", "addr", "add", lease.hostIp() + "/" + Lease.PREFIX, "dev", tap).check();
+            Cmd.of("ip", "link", "set", "dev", tap, "alias", tag).check();
+        }
+    }
+
+    /** The alias a TAP of {@code sandboxId} in the smolvm home {@code homeRoot} carries. */
+    public static String tag(String sandboxId, Path homeRoot) {
+        return "smolvm sandbox " + sandboxId + " home " + homeRoot;
+    }
+
+    /** The smolvm TAPs on the host and their alias ("" when they have none: made by an older smolvm). */
+    public Map<String, String> taps() {
+        Map<String, String> out = new TreeMap<>();
+        for (String line : Cmd.of("ip", "-o", "link", "show").run().stdout().split("\n")) {
+            Matcher m = TAP_LINE.matcher(line);
+            if (m.find()) {
+                out.put(m.group(1), m.group(2) == null ? "" : m.group(2).strip());
+            }
+        }
+        return out;
+    }
+
+    /** The egress chains in the smolvm table, by TAP, with their comments (which name the sandbox). */
+    public Map<String, String> egressChains() {
+        Map<String, String> out = new TreeMap<>();
+        Matcher m = CHAIN.matcher(listTable());
+        while (m.find()) {
+            out.put(m.group(1), m.group(2));
+        }
+        return out;
+    }
+
+    /**
+     * Installs the TAP's egress chain (commented with the sandbox id), then brings the TAP up: the
+     * chain is in place before the guest can send anything (QEMU is not started yet).
+     */
+    public void applyEgress(String sandboxId, String tap, EgressPolicy policy) {
+        try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
+            ensureRuleset(); // the table may have been replaced since the TAP was made (another smolvm version)
             List<Cidr> denied = EgressRules.deniedInOpen(Lease.POOL,
                     EgressRules.hostNetworks(Cmd.of("ip", "-o", "-4", "addr", "show").run().stdout(), TAP_PREFIX));
             var r = Cmd.of("nft", "-f", "-").withStdin(EgressRules.apply(sandboxId, tap, policy, denied, RESOLVER)).run();
             if (!r.ok()) {
-                Cmd.of("ip", "link", "del", tap).run();
                 throw SmolvmException.internal("could not install the egress policy of " + sandboxId + ": "
                         + r.stderr().strip());
             }
@@ -72,12 +114,26 @@ public final class TapNetwork {
         }
     }
 
-    /** Removes the TAP device and its egress chain; the table goes with the last TAP. */
+    /** Removes the TAP's egress chain and map element; absent already is fine. */
+    public void removeEgress(String tap) {
+        try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
+            removeChain(tap);
+        }
+    }
+
+    /** The map element and the chain one at a time: a chain whose element is gone is still removed. */
+    private static void removeChain(String tap) {
+        for (String statement : EgressRules.remove(tap).split("\n")) {
+            Cmd.of("nft", "-f", "-").withStdin(statement + "\n").run(); // absent already: fine
+        }
+    }
+
+    /** Removes the TAP device and its egress chain; the table goes with the last TAP. Idempotent. */
     public void down(String tap) {
         try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
             if (tap != null) {
                 Cmd.of("ip", "link", "del", tap).run();
-                Cmd.of("nft", "-f", "-").withStdin(EgressRules.remove(tap)).run(); // absent already: fine
+                removeChain(tap);
             }
             if (indexesOfTaps().isEmpty()) {
                 Cmd.of("nft", "-f", "-").withStdin(NftRuleset.deleteTable()).run();

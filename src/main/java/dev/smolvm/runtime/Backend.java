@@ -1,6 +1,10 @@
 package dev.smolvm.runtime;
 
+import dev.smolvm.host.Poll;
+
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * One way to run a guest (QEMU, Firecracker, libkrun). A backend boots a VM that outlives the
@@ -23,4 +27,38 @@ public interface Backend {
 
     /** Ends the VM at once (no guest cooperation); waits up to {@code timeout} for it to go. */
     void kill(long pid, String sandboxId, VmSpec spec, Duration timeout);
+
+    /**
+     * The kernel command line for a guest of this backend: its console and root disk, plus the
+     * guest's network and SSH key, which the image's init reads ({@code smolvm.*} parameters).
+     */
+    String kernelCmdline(String guestCidr, String gateway, String dns, String hostname, String authorizedKeyBase64,
+                         int cpus);
+
+    /**
+     * The VMs of this backend that run from a sandbox directory under {@code sandboxesDir} (so of
+     * one smolvm home), by pid, with the sandbox id: what a reaper may look at. None by default.
+     */
+    default Map<Long, String> vmsUnder(Path sandboxesDir) {
+        return Map.of();
+    }
+
+    /** Waits for the VM process to end; true when it did within {@code timeout}. */
+    default boolean waitGone(long pid, String sandboxId, Duration timeout) {
+        return Poll.until(timeout, Duration.ofMillis(50), () -> !isAlive(pid, sandboxId));
+    }
+
+    /**
+     * Stops the VM gracefully: {@code askGuest} (the guest channel's power-off request) and up to
+     * {@code timeout} for the VM to go, then {@link #kill}. A VM that is gone already is left alone.
+     */
+    default void powerOff(long pid, String sandboxId, VmSpec spec, Duration timeout, Runnable askGuest) {
+        if (isAlive(pid, sandboxId)) {
+            askGuest.run();
+            if (waitGone(pid, sandboxId, timeout)) {
+                return;
+            }
+        }
+        kill(pid, sandboxId, spec, Duration.ofSeconds(5));
+    }
 }

@@ -65,4 +65,11 @@ public final class UnsupportedBackend implements Backend {
     public void kill(long pid, String sandboxId, VmSpec spec, Duration timeout) {
         // never booted anything
     }
+
+    @Override
+    public String kernelCmdline(String guestCidr, String gateway, String dns, String hostname,
+                                String authorizedKeyBase64, int cpus) {
+        ensureAvailable();
+        throw new IllegalStateException("unreachable");
+    }
 }

@@ -43,6 +43,11 @@ public record VmSpec(
     }
 
     public Path pidFile() {
-        return dir.resolve("vm.pid");
+        return pidFileIn(dir);
+    }
+
+    /** The pid file a backend writes in a sandbox directory (read when the pid was never recorded). */
+    public static Path pidFileIn(Path sandboxDir) {
+        return sandboxDir.resolve("vm.pid");
     }
 }

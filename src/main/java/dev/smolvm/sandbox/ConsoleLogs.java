@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Sandboxes' serial console logs, for {@code sandbox logs}: the log QEMU writes in the sandbox
@@ -71,10 +72,10 @@ public final class ConsoleLogs {
                 if (!vmAlive) {
                     return;
                 }
-                Thread.sleep(poll.toMillis());
+                if (!dev.smolvm.host.Poll.sleep(poll)) {
+                    return; // interrupted
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (IOException e) {
             throw SmolvmException.internal("cannot follow " + log.file() + ": " + e.getMessage());
         }
@@ -88,6 +89,17 @@ public final class ConsoleLogs {
                 return false; // deleted, or known only by its kept log
             }
             throw e;
+        }
+    }
+
+    /** The last {@code lines} lines of a log (fewer when it is shorter; none when it cannot be read). */
+    static List<String> tail(Path file, int lines) {
+        try {
+            List<String> all = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).replace("\r", "")
+                    .lines().filter(l -> !l.isBlank()).toList();
+            return List.copyOf(all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return List.of();
         }
     }
 

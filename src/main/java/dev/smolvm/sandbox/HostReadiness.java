@@ -1,9 +1,13 @@
 package dev.smolvm.sandbox;
 
+import dev.smolvm.SmolvmException;
 import dev.smolvm.host.HostPackages;
 import dev.smolvm.host.Progress;
+import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
+import dev.smolvm.runtime.Backend;
+import dev.smolvm.runtime.BackendKind;
 
 import java.util.List;
 
@@ -68,4 +72,24 @@ final class HostReadiness {
         }
         return host.tapSupported() ? NetworkMode.TAP : NetworkMode.USER;
     }
+
+    /** Installs what the backend needs, checks it can run, and says which network mode to boot with. */
+    NetworkMode forBackend(Backend backend, Progress progress) {
+        NetworkMode networkMode = ready(backend.kind() == BackendKind.QEMU, progress);
+        backend.ensureAvailable();
+        return networkMode;
+    }
+
+    /**
+     * User-mode guests have no egress at all (QEMU's {@code restrict=on}, which is what keeps them
+     * off the host's loopback services), so a list of allowed networks cannot be honoured there.
+     */
+    static void refuseUnenforceable(NetworkMode networkMode, EgressPolicy policy) {
+        if (networkMode == NetworkMode.USER && policy.mode() == EgressPolicy.Mode.RESTRICTED) {
+            throw SmolvmException.unavailable("user-mode networking (SMOLVM_NETWORK=user, or not root) cannot "
+                    + "enforce --network restricted: its sandboxes have no egress at all. Use TAP networking "
+                    + "(run as root) for restricted, or --network off.");
+        }
+    }
+
 }

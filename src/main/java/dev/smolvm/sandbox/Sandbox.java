@@ -32,6 +32,10 @@ public record Sandbox(
         String lastError,
         String channel) {
 
+    static Sandbox of(SandboxRecord r) {
+        return of(r, null);
+    }
+
     /** {@code channel}: how the host reaches the guest, "agent" (virtio-serial) or "ssh" (older images). */
     static Sandbox of(SandboxRecord r, String channel) {
         return new Sandbox(r.id(), r.name(), SandboxStatus.fromWire(r.status()), r.os(), r.image(), r.backend(),

@@ -47,7 +47,7 @@ final class ExecBench {
              AgentClient agent = smolvm.sandboxes().agentClient(sandbox)) {
             // The SSH path, for comparison: sshd started on demand, one ControlMaster kept open.
             SshTarget target = smolvm.sandboxes().sshTarget(sandbox, null, null);
-            if (!new SshChannel(target).run("true", Duration.ofSeconds(60)).ok()) {
+            if (!new SshChannel(target).run("true", Duration.ofSeconds(60))) {
                 throw new IllegalStateException("the SSH path did not come up");
             }
             List<String> raw = List.of("ssh", "-S", target.controlPath().toString(), "-o", "ControlMaster=no", "-T",

@@ -19,7 +19,7 @@ class UnknownCommandTest {
             assertThat(r.code()).as(r.toString()).isEqualTo(2);
             assertThat(r.out()).as("no help printed").isEmpty();
             assertThat(r.err()).isEqualTo("smolvm: unknown command 'frobnicate' for 'smolvm': choose one of sandbox, "
-                    + "port, server, image, setup, doctor, ssh, stop.\nTry 'smolvm --help' for usage.\n");
+                    + "port, server, image, setup, doctor, prune, ssh, stop.\nTry 'smolvm --help' for usage.\n");
         }
     }
 

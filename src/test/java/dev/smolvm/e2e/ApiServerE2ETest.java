@@ -25,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The HTTP API against the real server with real guests: one sandbox made over HTTP ("h"), one
  * made with the CLI ("c"), sharing one home so both doors see both.
  */
+@org.junit.jupiter.api.Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ApiServerE2ETest {

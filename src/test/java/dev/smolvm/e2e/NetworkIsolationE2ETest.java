@@ -28,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * it) in it, and an HTTP server on port 80. The host runs a listener on 0.0.0.0 and one on
  * 127.0.0.1. Three guests: open (the default), restricted to 10.99.N.2, and off.
  */
+@org.junit.jupiter.api.Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NetworkIsolationE2ETest {

@@ -30,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code smolvm port} against a real guest serving HTTP ({@code python3 -m http.server}) and UDP.
  * One sandbox for the class; the steps run in order (stop and start come last).
  */
+@org.junit.jupiter.api.Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PortForwardE2ETest {

@@ -23,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * One real guest through its whole life: create → exec → stop → start → exec → delete. The
  * steps share the sandbox (a TCG boot costs seconds), so they run in order.
  */
+@org.junit.jupiter.api.Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SandboxLifecycleE2ETest {

@@ -22,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code sandbox logs} and {@code sandbox port} on one real guest; the steps run in order (the
  * guest is stopped near the end).
  */
+@org.junit.jupiter.api.Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SandboxLogsE2ETest {

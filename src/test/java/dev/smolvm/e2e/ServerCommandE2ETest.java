@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code smolvm server start} as a user runs it: its own process, its exact first lines, its exit codes. */
+@org.junit.jupiter.api.Tag("e2e")
 class ServerCommandE2ETest {
     private static final Pattern LISTENING = Pattern.compile("SmolVM HTTP API listening on http://127\\.0\\.0\\.1:(\\d+)");
 

@@ -11,6 +11,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Without TAP (as when not root), the guest is on QEMU user-mode networking and SSH goes through a host port. */
+@org.junit.jupiter.api.Tag("e2e")
 class UserModeNetworkE2ETest {
     @Test
     void userModeSandboxBootsRunsCommandsAndCannotReachHostLoopback() throws IOException {

@@ -11,7 +11,12 @@ import dev.smolvm.runtime.VmSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /** Runs guests with {@code qemu-system-x86_64}, daemonized, with a QMP socket and a serial log. */
 public final class QemuBackend implements Backend {
@@ -99,23 +104,43 @@ public final class QemuBackend implements Backend {
         waitGone(pid, sandboxId, Duration.ofSeconds(5));
     }
 
-    /** Waits for the VM process to end; true when it did within {@code timeout}. */
-    public boolean waitGone(long pid, String sandboxId, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (isAlive(pid, sandboxId)) {
-            if (System.nanoTime() > deadline) {
-                return false;
+    /** QEMU processes whose {@code -pidfile} lies in a sandbox directory under {@code sandboxesDir}. */
+    @Override
+    public Map<Long, String> vmsUnder(Path sandboxesDir) {
+        Map<Long, String> out = new TreeMap<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.toList()) {
+                String name = proc.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                List<String> argv;
+                try {
+                    argv = List.of(new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
+                            .split("\0"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                int at = argv.indexOf("-pidfile");
+                if (at < 0 || at + 1 >= argv.size() || !argv.contains("-name")) {
+                    continue;
+                }
+                Path pidFile = Path.of(argv.get(at + 1)).normalize();
+                String id = pidFile.getParent() == null ? null : pidFile.getParent().getFileName().toString();
+                long pid = Long.parseLong(name);
+                if (id != null && sandboxesDir.normalize().equals(pidFile.getParent().getParent()) && isAlive(pid, id)) {
+                    out.put(pid, id);
+                }
             }
-            sleep(50);
+        } catch (IOException e) {
+            return out;
         }
-        return true;
+        return out;
     }
 
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    @Override
+    public String kernelCmdline(String guestCidr, String gateway, String dns, String hostname,
+                                String authorizedKeyBase64, int cpus) {
+        return QemuArgv.kernelCmdline(guestCidr, gateway, dns, hostname, authorizedKeyBase64, cpus);
     }
 }

@@ -1,4 +1,4 @@
-package dev.smolvm.sandbox;
+package dev.smolvm.guest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,8 @@
-package dev.smolvm.host;
+package dev.smolvm.doctor;
 
 import dev.smolvm.Home;
+import dev.smolvm.host.HostPackages;
+import dev.smolvm.host.Cmd;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;

@@ -1,4 +1,4 @@
-package dev.smolvm.sandbox;
+package dev.smolvm.guest;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -6,19 +6,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /** Watches a guest's serial log for a line, reading only what was appended since the last look. */
-final class ConsoleWatch {
+public final class ConsoleWatch {
     private final Path log;
     private final String marker;
     private long offset;
     private String carry = "";
     private boolean seen;
 
-    ConsoleWatch(Path log, String marker) {
+    public ConsoleWatch(Path log, String marker) {
         this.log = log;
         this.marker = marker;
     }
 
-    boolean seen() {
+    public boolean seen() {
         if (seen) {
             return true;
         }

@@ -1,8 +1,10 @@
-package dev.smolvm.host;
+package dev.smolvm.doctor;
 
 import dev.smolvm.Home;
-import dev.smolvm.host.Doctor.Check;
-import dev.smolvm.host.Doctor.Level;
+import dev.smolvm.host.FileModes;
+import dev.smolvm.host.Cmd;
+import dev.smolvm.doctor.Doctor.Check;
+import dev.smolvm.doctor.Doctor.Level;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.NftRuleset;
 

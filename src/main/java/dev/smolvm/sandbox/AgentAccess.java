@@ -1,0 +1,129 @@
+package dev.smolvm.sandbox;
+
+import dev.smolvm.ErrorCode;
+import dev.smolvm.Home;
+import dev.smolvm.SmolvmException;
+import dev.smolvm.guest.AgentChannel;
+import dev.smolvm.guest.AgentMux;
+import dev.smolvm.guest.ShellMode;
+import dev.smolvm.guest.SshTarget;
+import dev.smolvm.guest.agent.AgentClient;
+import dev.smolvm.guest.agent.AgentException;
+import dev.smolvm.host.Poll;
+import dev.smolvm.image.GuestImage;
+import dev.smolvm.image.oci.ImageConfig;
+import dev.smolvm.store.SandboxRecord;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * What a sandbox reached through its guest agent offers beyond the {@link dev.smolvm.guest.Channel}
+ * every sandbox has: exec with the image's defaults and live signals, a client for files, an
+ * interactive shell, and sshd started on first need.
+ */
+final class AgentAccess {
+    private final Home home;
+    private final Adapters adapters;
+
+    AgentAccess(Home home, Adapters adapters) {
+        this.home = home;
+        this.adapters = adapters;
+    }
+
+    boolean reaches(SandboxRecord r) {
+        return AgentMux.usedBy(home.sandboxDir(r.id()));
+    }
+
+    private AgentChannel channel(SandboxRecord r) {
+        return (AgentChannel) adapters.channel(r);
+    }
+
+    /** A connected client (close it when done), or UNAVAILABLE for a sandbox of an image without the agent. */
+    AgentClient client(SandboxRecord r) {
+        if (!reaches(r)) {
+            throw SmolvmException.unavailable("sandbox '" + r.name() + "' runs an image without the smolvm guest "
+                    + "agent (built before it), so it has no file or shell channel; rebuild the image with "
+                    + "'smolvm image build --force' and create the sandbox again");
+        }
+        return channel(r).connect(() -> adapters.backend(r).isAlive(r.pid(), r.id()));
+    }
+
+    ExecResult exec(SandboxRecord r, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr,
+                    ExecSignals signals, Supplier<SandboxRecord> now) {
+        AgentChannel channel = channel(r);
+        long started = System.nanoTime();
+        try (AgentClient client = client(r)) {
+            AgentChannel.Outcome o = channel.exec(client, req.shell() == ShellMode.LOGIN ? req.loginScript() : null,
+                    req.rawArgv(), req.cwd(), req.env(), defaults(r), Duration.ofSeconds(req.timeoutSeconds()),
+                    stdin, stdout, stderr, running -> signals.attach(running::signal));
+            return new ExecResult(o.exitCode(), o.timedOut(), (System.nanoTime() - started) / 1_000_000);
+        } catch (AgentException e) {
+            if (!"ECHANNEL".equals(e.agentCode())) {
+                throw e;
+            }
+            SandboxRecord after = now.get();
+            if (!SandboxStatus.fromWire(after.status()).hasVm()) {
+                throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' stopped while the "
+                        + "command ran (" + after.lastError() + ").");
+            }
+            throw SmolvmException.unavailable("could not reach the guest agent of sandbox '" + r.name() + "': "
+                    + e.getMessage()).hint("see 'smolvm sandbox info " + r.name() + "' and 'smolvm sandbox logs "
+                    + r.name() + "'", "GET /sandboxes/" + r.id() + " shows its state");
+        }
+    }
+
+    ShellSession shell(SandboxRecord r, int rows, int cols, InputStream keys, OutputStream screen) {
+        AgentClient client = client(r);
+        try {
+            return new ShellSession(client, defaults(r).env(), rows, cols, keys, screen);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /** The image's Env and WorkingDir (pulled images record them), as defaults for every exec. */
+    private static AgentChannel.Defaults defaults(SandboxRecord r) {
+        if (r.image() == null || !r.image().startsWith("/")) {
+            return AgentChannel.Defaults.NONE; // a named image (the Debian one) has no such config
+        }
+        var config = ImageConfig.fromJson(new GuestImage(r.image(), Path.of(r.image())).info().path("config"));
+        return new AgentChannel.Defaults(config.envMap(), config.workingDir());
+    }
+
+    /**
+     * sshd is not on an agent image's boot path: the agent starts it the first time SSH is wanted
+     * ('sandbox ssh', an ssh tunnel), and the host waits for its port. An image without sshd says so.
+     */
+    void startSshd(SandboxRecord r, SshTarget target) {
+        if (!Files.exists(home.sandboxDir(r.id()).resolve("known_hosts"))) {
+            throw SmolvmException.unavailable("sandbox '" + r.name() + "' runs an image without sshd, so it "
+                    + "cannot be reached over SSH").hint("use 'smolvm sandbox exec " + r.name() + " -- sh' or "
+                    + "'smolvm sandbox shell " + r.name() + "' instead", "use POST /sandboxes/" + r.id() + "/exec instead");
+        }
+        try (AgentClient client = client(r)) {
+            channel(r).run(client, "[ -s /run/sshd.pid ] && kill -0 \"$(cat /run/sshd.pid)\" 2>/dev/null || /usr/sbin/sshd -r",
+                    Duration.ofSeconds(30));
+        }
+        boolean up = Poll.until(Poll.Deadline.in(Duration.ofSeconds(20)), Duration.ofMillis(20), () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(target.host(), target.port()), 200);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        if (!up) {
+            throw SmolvmException.unavailable("sshd in sandbox '" + r.name() + "' did not start listening on port "
+                    + target.port() + " within 20 s").hint("see 'smolvm sandbox logs " + r.name() + "'", null);
+        }
+    }
+}
