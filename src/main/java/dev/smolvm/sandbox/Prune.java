@@ -1,6 +1,7 @@
 package dev.smolvm.sandbox;
 
 import dev.smolvm.Home;
+import dev.smolvm.guest.AgentMux;
 import dev.smolvm.guest.SshChannel;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.TapNetwork;
@@ -76,6 +77,17 @@ public final class Prune {
         List<Item> out = new ArrayList<>();
         Path sandboxes = home.root().resolve("sandboxes");
 
+        // Agent muxes first: one exits by itself once its VM is gone, which would hide it below.
+        for (Path dir : list(sandboxes)) {
+            SandboxRecord r = records.get(dir.getFileName().toString());
+            if (AgentMux.running(dir) && (r == null || !SandboxStatus.RUNNING.wireName().equals(r.status()))) {
+                out.add(new Item("agent-mux", AgentMux.socketIn(dir).toString(), r == null ? "no sandbox record"
+                        : "sandbox '" + r.name() + "' is " + r.status()));
+                if (!dryRun) {
+                    AgentMux.stop(dir);
+                }
+            }
+        }
         for (Backend backend : backends) {
             for (var vm : backend.vmsUnder(sandboxes).entrySet()) {
                 SandboxRecord r = records.get(vm.getValue());

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code smolvm prune}: each kind of orphan is made by hand (a sandbox whose record is deleted
- * behind smolvm's back leaves its QEMU, TAP, egress chain, SSH master and directory; a stray
+ * behind smolvm's back leaves its QEMU, TAP, egress chain, agent mux and directory; a stray
  * directory, a stale forwards file and an egress chain without a TAP are made directly), and
  * another home's TAP stands beside them. Prune lists them on a dry run, removes exactly this
  * home's, leaves the owned sandbox and the other home's TAP alone, and a second prune finds nothing.
@@ -52,7 +52,7 @@ class PruneE2ETest {
         long pid = sb.get("pid").asLong();
         String tap = sb.get("network").get("tap").asText();
         Path dir = cli.home().resolve("sandboxes").resolve(id);
-        assertThat(dir.resolve("ssh.ctl")).exists();
+        assertThat(dir.resolve("agent-mux.sock")).exists(); // the agent channel's host side
 
         // The orphans, by hand.
         Host.sh("sqlite3 " + cli.home().resolve("smolvm.db") + " \"DELETE FROM sandboxes WHERE id = '" + id + "'\"");
@@ -68,7 +68,7 @@ class PruneE2ETest {
         JsonNode dry = cli.run("prune", "--dry-run", "--json").json().get("data");
         List<String> listed = names(dry.get("would_remove"));
         assertThat(listed).contains("vm pid " + pid + " (" + id + ")", "tap " + tap,
-                "ssh-master " + dir.resolve("ssh.ctl"), "directory " + dir, "directory " + stray,
+                "agent-mux " + dir.resolve("agent-mux.sock"), "directory " + dir, "directory " + stray,
                 "directory " + chainOwner, "forwards " + forwards, "egress-chain inet smolvm egress_" + CHAINLESS_TAP);
         assertThat(listed).noneMatch(s -> s.contains(FOREIGN_TAP) || s.contains("kept"));
         assertThat(Host.processAlive(pid)).as("a dry run removes nothing").isTrue();
