@@ -286,6 +286,7 @@ public final class Sandboxes {
 
     public ExecResult exec(String ref, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
         SandboxRecord r = requireRunning(ref);
+        req = req.withEnv(SandboxEnvFile.under(home.sandboxDir(r.id()), req.env())); // 'sandbox env' under --env
         if (AgentMux.usedBy(home.sandboxDir(r.id()))) {
             return execThroughAgent(r, req, stdin, stdout, stderr);
         }
