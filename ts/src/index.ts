@@ -24,6 +24,7 @@ export type PortForwardInfo = Schemas["PortForwardInfo"];
 export type PortForwardList = Schemas["PortForwardList"];
 export type PortForwardRequest = Schemas["PortForwardRequest"];
 export type Protocol = Schemas["Protocol"];
+export type SandboxEnv = Schemas["SandboxEnv"];
 export type SandboxInfo = Schemas["SandboxInfo"];
 export type Shell = Schemas["Shell"];
 export type Status = Schemas["Status"];
@@ -117,9 +118,84 @@ async function unwrapVoid(
   if (!result.response.ok) throw toError(result.response, result.error, action);
 }
 
-/** Sandbox operations: `/sandboxes` and `/sandboxes/{id}`. */
-export class SandboxApi {
+/** Files in a sandbox: `/sandboxes/{id}/files?path=`, raw bytes both ways. */
+export class FilesApi {
   constructor(private readonly client: Client<paths>) {}
+
+  /**
+   * PUT /sandboxes/{id}/files?path=: write `data` (bytes, or a string as UTF-8) to the absolute
+   * guest `path`, replacing it atomically; parent directories are made. `mode` (e.g. 0o755) sets
+   * the permission bits; without it a replaced file keeps its mode and a new one gets 0644.
+   */
+  write(id: string, path: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const query: { path: string; mode?: string } = { path };
+    if (options.mode !== undefined) query.mode = options.mode.toString(8).padStart(4, "0");
+    return unwrapVoid(
+      this.client.PUT("/sandboxes/{id}/files", {
+        params: { path: { id }, query },
+        // The body goes as it is: openapi-fetch would JSON-encode it otherwise.
+        body: bytes as unknown as string,
+        bodySerializer: (body: unknown) => body as BodyInit,
+        headers: { "Content-Type": "application/octet-stream" },
+      }),
+      `Failed to write file in sandbox ${id}`,
+    );
+  }
+
+  /** GET /sandboxes/{id}/files?path=: the bytes of the guest file at the absolute `path`. */
+  async read(id: string, path: string): Promise<Uint8Array> {
+    const buffer = await unwrap(
+      this.client.GET("/sandboxes/{id}/files", { params: { path: { id }, query: { path } }, parseAs: "arrayBuffer" }),
+      `Failed to read file in sandbox ${id}`,
+    );
+    return new Uint8Array(buffer as ArrayBuffer);
+  }
+}
+
+/** Environment variables kept for a sandbox: `/sandboxes/{id}/env`. */
+export class EnvApi {
+  constructor(private readonly client: Client<paths>) {}
+
+  /**
+   * PUT /sandboxes/{id}/env: add or replace variables (the others stay); they apply to every
+   * later exec and login shell, across stop and start. Resolves to all kept variables.
+   */
+  async set(id: string, env: Record<string, string>): Promise<Record<string, string>> {
+    const body = await unwrap(
+      this.client.PUT("/sandboxes/{id}/env", { params: { path: { id } }, body: { env } }),
+      `Failed to set environment of sandbox ${id}`,
+    );
+    return (body as SandboxEnv).env;
+  }
+
+  /** DELETE /sandboxes/{id}/env/{name}: remove one variable (404 when it is not set). */
+  unset(id: string, name: string): Promise<void> {
+    return unwrapVoid(
+      this.client.DELETE("/sandboxes/{id}/env/{name}", { params: { path: { id, name } } }),
+      `Failed to unset environment variable ${name} of sandbox ${id}`,
+    );
+  }
+
+  /** GET /sandboxes/{id}/env: the kept variables, by name. */
+  async list(id: string): Promise<Record<string, string>> {
+    const body = await unwrap(
+      this.client.GET("/sandboxes/{id}/env", { params: { path: { id } } }),
+      `Failed to list environment of sandbox ${id}`,
+    );
+    return (body as SandboxEnv).env;
+  }
+}
+
+/** Sandbox operations: `/sandboxes` and `/sandboxes/{id}`; `files` and `env` of a sandbox. */
+export class SandboxApi {
+  readonly files: FilesApi;
+  readonly env: EnvApi;
+
+  constructor(private readonly client: Client<paths>) {
+    this.files = new FilesApi(client);
+    this.env = new EnvApi(client);
+  }
 
   /** POST /sandboxes: create, boot and register a sandbox (may take several seconds). */
   create(body: CreateSandboxRequest = {}): Promise<CreatedSandbox> {

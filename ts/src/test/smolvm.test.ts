@@ -191,6 +191,33 @@ describe("smolvm server", () => {
     assert.equal(scoped.stdout, "/tmp|hello world\n");
     assert.ok(scoped.duration_ms > 0, `duration_ms: ${scoped.duration_ms}`);
 
+    // files.write / files.read: raw bytes both ways, larger than the 64 KiB JSON limit.
+    const bytes = new Uint8Array(300_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) & 0xff;
+    await smolvm.sandbox.files.write(sandbox.id, "/root/ts/data.bin", bytes, { mode: 0o750 });
+    assert.deepEqual(await smolvm.sandbox.files.read(sandbox.id, "/root/ts/data.bin"), bytes);
+    const stat = await smolvm.sandbox.exec(sandbox.id, { command: "stat -c %a /root/ts/data.bin" });
+    assert.equal(stat.stdout, "750\n");
+    await smolvm.sandbox.files.write(sandbox.id, "/root/ts/hello.txt", "héllo\n");
+    assert.equal(new TextDecoder().decode(await smolvm.sandbox.files.read(sandbox.id, "/root/ts/hello.txt")), "héllo\n");
+    const missing = await rejectsWith(smolvm.sandbox.files.read(sandbox.id, "/root/ts/nope"), 404, "not_found");
+    assert.equal(missing.message, `Failed to read file in sandbox ${sandbox.id}: ${missing.detail}`);
+    const relative = await rejectsWith(smolvm.sandbox.files.write(sandbox.id, "root/x", "x"), 422, "invalid_input");
+    assert.equal(relative.message, `Failed to write file in sandbox ${sandbox.id}: ${relative.detail}`);
+    assert.match(relative.detail, /is relative/);
+    await rejectsWith(smolvm.sandbox.files.read(sandbox.id, "/root"), 422, "invalid_input");
+
+    // env.set / list / unset: kept variables reach later execs; the exec's own env wins.
+    assert.deepEqual(await smolvm.sandbox.env.set(sandbox.id, { KEPT: "yes", OTHER: "1" }), { KEPT: "yes", OTHER: "1" });
+    assert.deepEqual(await smolvm.sandbox.env.list(sandbox.id), { KEPT: "yes", OTHER: "1" });
+    assert.equal((await smolvm.sandbox.exec(sandbox.id, { command: "echo $KEPT" })).stdout, "yes\n");
+    assert.equal((await smolvm.sandbox.exec(sandbox.id, { command: "echo $KEPT", env: { KEPT: "mine" } })).stdout, "mine\n");
+    await smolvm.sandbox.env.unset(sandbox.id, "KEPT");
+    assert.deepEqual(await smolvm.sandbox.env.list(sandbox.id), { OTHER: "1" });
+    const unset = await rejectsWith(smolvm.sandbox.env.unset(sandbox.id, "KEPT"), 404, "not_found");
+    assert.match(unset.message, /^Failed to unset environment variable KEPT of sandbox /);
+    await rejectsWith(smolvm.sandbox.env.set(sandbox.id, { "1BAD": "x" }), 422, "invalid_input");
+
     await smolvm.sandbox.delete(sandbox.id);
     created.splice(created.indexOf(sandbox.id), 1);
 

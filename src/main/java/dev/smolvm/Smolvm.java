@@ -10,6 +10,8 @@ import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.UnsupportedBackend;
 import dev.smolvm.runtime.qemu.QemuBackend;
 import dev.smolvm.sandbox.ConsoleLogs;
+import dev.smolvm.sandbox.SandboxEnv;
+import dev.smolvm.sandbox.SandboxFiles;
 import dev.smolvm.sandbox.Sandboxes;
 import dev.smolvm.store.Database;
 import dev.smolvm.store.SandboxStore;
@@ -33,6 +35,8 @@ public final class Smolvm implements AutoCloseable {
     private final Images images;
     private final Sandboxes sandboxes;
     private final PortForwards forwards;
+    private final SandboxFiles files;
+    private final SandboxEnv sandboxEnv;
     private final Map<String, String> env;
 
     private Smolvm(Home home, Map<String, String> env) {
@@ -50,6 +54,9 @@ public final class Smolvm implements AutoCloseable {
         this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, forcedNetwork);
         this.forwards = new PortForwards(home, sandboxes, env);
         sandboxes.addListener(forwards);
+        this.files = new SandboxFiles(sandboxes);
+        this.sandboxEnv = new SandboxEnv(home, sandboxes);
+        sandboxes.addListener(sandboxEnv);
     }
 
     /** Opens the smolvm home named by {@code SMOLVM_HOME} (default {@code ~/.smolvm}). */
@@ -68,6 +75,16 @@ public final class Smolvm implements AutoCloseable {
     /** Sandboxes' serial console logs ({@code sandbox logs}). */
     public ConsoleLogs consoleLogs() {
         return new ConsoleLogs(home, sandboxes);
+    }
+
+    /** Files in and out of running sandboxes ({@code sandbox file}, {@code /sandboxes/{id}/files}). */
+    public SandboxFiles files() {
+        return files;
+    }
+
+    /** Variables kept for a sandbox and applied to every exec ({@code sandbox env}, {@code /sandboxes/{id}/env}). */
+    public SandboxEnv sandboxEnv() {
+        return sandboxEnv;
     }
 
     public PortForwards forwards() {

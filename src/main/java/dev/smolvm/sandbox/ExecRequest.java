@@ -108,7 +108,8 @@ public record ExecRequest(List<String> argv, String script, ShellMode shell, lon
         return checkedEnv(vars);
     }
 
-    private static Map<String, String> checkedEnv(Map<String, String> env) {
+    /** Checks names (letters, digits, '_', not starting with a digit) and values (no NUL). */
+    static Map<String, String> checkedEnv(Map<String, String> env) {
         Map<String, String> copy = new LinkedHashMap<>();
         for (var e : env.entrySet()) {
             String name = e.getKey();

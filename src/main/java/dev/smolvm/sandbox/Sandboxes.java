@@ -243,6 +243,7 @@ public final class Sandboxes {
     public ExecResult exec(String ref, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr,
                            ExecSignals signals) {
         SandboxRecord r = requireRunning(ref);
+        req = req.withEnv(SandboxEnvFile.under(home.sandboxDir(r.id()), req.env())); // 'sandbox env' under --env
         if (agents.reaches(r)) {
             return agents.exec(r, req, stdin, stdout, stderr, signals, () -> reconcile(find(r.id())));
         }

@@ -56,6 +56,8 @@ public final class ApiServer implements AutoCloseable {
         String token = options.token();
         RequestGuard guard = new RequestGuard(host, options.allowedOrigins());
         SandboxRoutes sandboxes = new SandboxRoutes(smolvm);
+        SandboxFileRoutes files = new SandboxFileRoutes(smolvm);
+        SandboxEnvRoutes env = new SandboxEnvRoutes(smolvm);
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = true;
@@ -65,7 +67,7 @@ public final class ApiServer implements AutoCloseable {
                     .withDocumentationPath(OPENAPI_PATH)
                     .withDefinitionConfiguration((version, definition) -> definition
                             .withInfo(info -> info.title("SmolVM HTTP API").version(API_VERSION)
-                                    .description("Create, list, get, exec in and delete microVM sandboxes; forward their ports."))
+                                    .description("Create, list, get, exec in and delete microVM sandboxes; move files in and out, keep their environment, forward their ports."))
                             .withSecurity(new SecurityComponentConfiguration()
                                     .withSecurityScheme("bearer", new BearerAuth())))));
         });
@@ -84,6 +86,11 @@ public final class ApiServer implements AutoCloseable {
         app.post("/sandboxes/{id}/ports", sandboxes::expose);
         app.get("/sandboxes/{id}/ports", sandboxes::listPorts);
         app.delete("/sandboxes/{id}/ports/{host_port}", sandboxes::closePort);
+        app.put("/sandboxes/{id}/files", files::write);
+        app.get("/sandboxes/{id}/files", files::read);
+        app.get("/sandboxes/{id}/env", env::list);
+        app.put("/sandboxes/{id}/env", env::set);
+        app.delete("/sandboxes/{id}/env/{name}", env::unset);
 
         app.exception(Refused.class, (e, ctx) ->
                 ApiErrors.render(ctx, e.refusal.status(), e.refusal.code(), e.refusal.message()));

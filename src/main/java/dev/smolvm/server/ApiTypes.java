@@ -136,6 +136,10 @@ public final class ApiTypes {
     public record PortForwardList(@OpenApiRequired String sandbox, @OpenApiRequired List<PortForwardInfo> forwards) {
     }
 
+    @OpenApiDescription("Environment variables kept for a sandbox, by name.")
+    public record SandboxEnv(@OpenApiRequired Map<String, String> env) {
+    }
+
     public record Health(@OpenApiRequired String status, @OpenApiRequired String version) {
     }
 }

@@ -330,6 +330,14 @@ public final class AgentClient implements AutoCloseable {
 
     /** Reads {@code path} in the guest into {@code sink}; its size and mode. */
     public FileInfo readFile(String path, OutputStream sink) {
+        return readFile(path, sink, info -> { });
+    }
+
+    /**
+     * Reads {@code path} into {@code sink}, telling {@code onInfo} the file's size and mode before
+     * the first byte (an HTTP response sets its headers there). Called on the reader thread.
+     */
+    public FileInfo readFile(String path, OutputStream sink, java.util.function.Consumer<FileInfo> onInfo) {
         CompletableFuture<FileInfo> done = new CompletableFuture<>();
         long[] meta = new long[2];
         IOException[] sinkFailure = new IOException[1];
@@ -340,6 +348,12 @@ public final class AgentClient implements AutoCloseable {
                     case Wire.FILE_INFO -> {
                         meta[0] = f.fields().u64(Wire.F_SIZE).orElse(0);
                         meta[1] = f.fields().u32(Wire.F_MODE).orElse(0L);
+                        try {
+                            onInfo.accept(new FileInfo(meta[0], (int) meta[1]));
+                        } catch (RuntimeException e) {
+                            sinkFailure[0] = new IOException(e.getMessage(), e);
+                            sendLater(new Frame(Wire.CANCEL, f.stream()));
+                        }
                     }
                     case Wire.DATA -> {
                         if (sinkFailure[0] == null) {
