@@ -126,7 +126,27 @@ final class ExecBench {
             }
             rates.add(mib / seconds);
         }
+        Stats channel = Stats.of(rates);
         report.add(new Row("exec", "channel throughput (" + mib + " MiB of stdout)", "java api", "MiB/s",
-                Stats.of(rates), null, null, null));
+                channel, null, null, null));
+        // Files over the same channel: upload (write) and download (read) of the same size, in memory.
+        List<Double> up = new ArrayList<>();
+        List<Double> down = new ArrayList<>();
+        byte[] data = new byte[mib << 20];
+        new java.util.Random(7).nextBytes(data);
+        for (int i = 0; i < (quick ? 1 : 3); i++) {
+            long t0 = System.nanoTime();
+            smolvm.files().write(sandbox, "/tmp/bench.bin", new java.io.ByteArrayInputStream(data), null, true);
+            up.add(mib / ((System.nanoTime() - t0) / 1e9));
+            t0 = System.nanoTime();
+            smolvm.files().read(sandbox, "/tmp/bench.bin", OutputStream.nullOutputStream(), info -> { });
+            down.add(mib / ((System.nanoTime() - t0) / 1e9));
+        }
+        Stats u = Stats.of(up);
+        Stats d = Stats.of(down);
+        report.add(new Row("exec", "upload " + mib + " MiB", "java api", "MiB/s", u, "channel throughput",
+                u.median() / channel.median(), ">= 0.8"));
+        report.add(new Row("exec", "download " + mib + " MiB", "java api", "MiB/s", d, "channel throughput",
+                d.median() / channel.median(), ">= 0.8"));
     }
 }
