@@ -240,6 +240,22 @@ export class SandboxApi {
     );
   }
 
+  /** POST /sandboxes/{id}/pause: stop a running sandbox's vCPUs; memory, address and forwards stay. */
+  pause(id: string): Promise<SandboxInfo> {
+    return unwrap(
+      this.client.POST("/sandboxes/{id}/pause", { params: { path: { id } } }),
+      `Failed to pause sandbox ${id}`,
+    );
+  }
+
+  /** POST /sandboxes/{id}/resume: continue a paused sandbox. */
+  resume(id: string): Promise<SandboxInfo> {
+    return unwrap(
+      this.client.POST("/sandboxes/{id}/resume", { params: { path: { id } } }),
+      `Failed to resume sandbox ${id}`,
+    );
+  }
+
   /** DELETE /sandboxes/{id}: stop and delete a sandbox. */
   delete(id: string): Promise<void> {
     return unwrapVoid(

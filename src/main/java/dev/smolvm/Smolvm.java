@@ -72,6 +72,11 @@ public final class Smolvm implements AutoCloseable {
         return sandboxes;
     }
 
+    /** {@code sandbox pause | resume}. */
+    public dev.smolvm.sandbox.Pauses pauses() {
+        return new dev.smolvm.sandbox.Pauses(sandboxes);
+    }
+
     /** Sandboxes' serial console logs ({@code sandbox logs}). */
     public ConsoleLogs consoleLogs() {
         return new ConsoleLogs(home, sandboxes);

@@ -34,7 +34,7 @@ final class CommandTree {
                     node(SandboxCreateCommand.class), node(SandboxListCommand.class), node(SandboxInfoCommand.class),
                     node(SandboxStartCommand.class), node(SandboxStopCommand.class), node(SandboxDeleteCommand.class),
                     node(SandboxExecCommand.class), node(SandboxShellCommand.class), node(SandboxSshCommand.class),
-                    node(SandboxLogsCommand.class),
+                    node(SandboxLogsCommand.class), node(SandboxPauseCommand.class), node(SandboxResumeCommand.class),
                     node(SandboxFileCommand.class,
                             node(SandboxFileUploadCommand.class), node(SandboxFileDownloadCommand.class)),
                     node(SandboxEnvCommand.class,

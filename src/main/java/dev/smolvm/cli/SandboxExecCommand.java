@@ -29,6 +29,7 @@ import java.util.Map;
                 "  smolvm sandbox exec demo --cwd /tmp --env GREETING=hi -- sh -c 'echo $GREETING from $PWD'",
                 "  smolvm sandbox exec demo --shell raw -- printf '%s\\n' '$HOME'",
                 "  smolvm sandbox exec demo --start -- python3 --version",
+                "  smolvm sandbox exec demo --resume -- date",
                 "  echo hi | smolvm sandbox exec -i demo -- cat"})
 final class SandboxExecCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "SANDBOX", description = "Name or ID of the sandbox.")
@@ -57,6 +58,9 @@ final class SandboxExecCommand extends BaseCommand {
     @Option(names = "--start", description = "Start the sandbox first if it is stopped.")
     boolean start;
 
+    @Option(names = "--resume", description = "Resume the sandbox first if it is paused.")
+    boolean resume;
+
     @Option(names = {"-i", "--interactive"}, description = "Pass this command's stdin to the guest command.")
     boolean interactive;
 
@@ -67,6 +71,9 @@ final class SandboxExecCommand extends BaseCommand {
         var core = ctx().smolvm().sandboxes();
         if (start) {
             core.start(sandbox, null, json ? Progress.SILENT : ctx().progress());
+        }
+        if (resume) {
+            ctx().smolvm().pauses().resume(sandbox);
         }
         if (json) {
             var out = new CapturedOutput();

@@ -14,7 +14,7 @@ final class SandboxListCommand extends BaseCommand {
     @Option(names = {"-a", "--all"}, description = "Include stopped and failed sandboxes.")
     boolean all;
 
-    @Option(names = "--status", paramLabel = "STATUS", description = "Only sandboxes in this state: creating, starting, running, stopped, error.")
+    @Option(names = "--status", paramLabel = "STATUS", description = "Only sandboxes in this state: creating, starting, running, paused, stopped, error.")
     String status;
 
     @Override
@@ -30,7 +30,7 @@ final class SandboxListCommand extends BaseCommand {
             }
             Table t = new Table("Sandboxes", "Name", "ID", "Status", "Address", "Memory MiB", "Disk MiB", "Backend");
             for (Sandbox s : shown) {
-                t.row(s.name(), s.id(), s.status().wireName(), s.running() ? s.guestIp() : "-", s.memoryMib(),
+                t.row(s.name(), s.id(), s.status().wireName(), s.up() ? s.guestIp() : "-", s.memoryMib(),
                         s.diskMib(), s.backend() + "/" + s.accel());
             }
             ctx().out.print(t.render());

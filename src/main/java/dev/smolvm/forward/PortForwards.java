@@ -220,7 +220,7 @@ public final class PortForwards implements Sandboxes.LifecycleListener {
     // ---- internals ----------------------------------------------------------------------------
 
     private List<Forward> live(Sandbox sb, List<Forward> forwards) {
-        if (!sb.running()) {
+        if (!sb.up()) {
             return List.of();
         }
         boolean anyNft = forwards.stream().anyMatch(f -> f.transport().equals(nftables.name()));

@@ -61,4 +61,13 @@ public interface Backend {
         }
         kill(pid, sandboxId, spec, Duration.ofSeconds(5));
     }
+
+    /**
+     * Stops ({@code paused} true) or continues the VM's vCPUs; its memory and devices stay.
+     * {@code subject} names the sandbox in errors. UNAVAILABLE where the backend cannot.
+     */
+    default void setPaused(VmSpec spec, String subject, boolean paused) {
+        throw dev.smolvm.SmolvmException.unavailable("pausing needs the qemu backend; " + subject + " runs on "
+                + kind().wireName() + ".");
+    }
 }

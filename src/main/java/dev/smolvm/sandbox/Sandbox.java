@@ -48,6 +48,11 @@ public record Sandbox(
         return status == SandboxStatus.RUNNING;
     }
 
+    /** Running or paused: its VM, address, TAP and port forwards exist (a paused guest only stands still). */
+    public boolean up() {
+        return status == SandboxStatus.RUNNING || status == SandboxStatus.PAUSED;
+    }
+
     /** The JSON shape both doors use (snake_case, sizes in MiB as in the HTTP API). */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -2,7 +2,7 @@ package dev.smolvm.sandbox;
 
 /** Lifecycle states as stored and shown. */
 public enum SandboxStatus {
-    CREATING("creating"), STARTING("starting"), RUNNING("running"), STOPPED("stopped"), ERROR("error");
+    CREATING("creating"), STARTING("starting"), RUNNING("running"), PAUSED("paused"), STOPPED("stopped"), ERROR("error");
 
     private final String wireName;
 
@@ -21,11 +21,11 @@ public enum SandboxStatus {
             }
         }
         throw dev.smolvm.SmolvmException.invalid("unknown status '" + s
-                + "': choose one of creating, starting, running, stopped, error.");
+                + "': choose one of creating, starting, running, paused, stopped, error.");
     }
 
-    /** Booting or booted: the VM process is expected to exist. */
+    /** Booting, booted or paused: the VM process is expected to exist. */
     public boolean hasVm() {
-        return this == CREATING || this == STARTING || this == RUNNING;
+        return this == CREATING || this == STARTING || this == RUNNING || this == PAUSED;
     }
 }

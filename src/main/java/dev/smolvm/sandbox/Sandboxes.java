@@ -172,6 +172,9 @@ public final class Sandboxes {
                 if (status == SandboxStatus.RUNNING) {
                     return view(r);
                 }
+                if (status == SandboxStatus.PAUSED) {
+                    throw Pauses.pausedError(r);
+                }
                 throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName() + " already.");
             }
             Backend backend = adapters.backend(r);
@@ -196,6 +199,13 @@ public final class Sandboxes {
             r = reconcile(find(r.id()));
             SandboxStatus status = SandboxStatus.fromWire(r.status());
             if (status.hasVm() && r.pid() != null) {
+                if (status == SandboxStatus.PAUSED) {
+                    try {
+                        adapters.backend(r).setPaused(Adapters.specFor(home, r), "sandbox '" + r.name() + "'", false);
+                    } catch (SmolvmException e) {
+                        // a paused guest cannot power itself off; the kill below ends it either way
+                    }
+                }
                 SandboxRecord vm = r;
                 adapters.backend(r).powerOff(r.pid(), r.id(), Adapters.specFor(home, r), timeout, () -> adapters.channel(vm).requestPowerOff());
             }
@@ -288,6 +298,9 @@ public final class Sandboxes {
     private SandboxRecord requireRunning(String ref) {
         SandboxRecord r = reconcile(find(ref));
         SandboxStatus status = SandboxStatus.fromWire(r.status());
+        if (status == SandboxStatus.PAUSED) {
+            throw Pauses.pausedError(r);
+        }
         if (status != SandboxStatus.RUNNING) {
             throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' is not running (status: "
                     + status.wireName() + ")").hint("start it with 'smolvm sandbox start " + r.name()
@@ -341,5 +354,36 @@ public final class Sandboxes {
             ids.add(r.id());
         }
         return ids;
+    }
+
+    // ---- for Pauses (package-private) -------------------------------------------------------
+
+    /** The stored sandbox {@code ref} names, reconciled with the host. */
+    SandboxRecord reconciled(String ref) {
+        return reconcile(find(ref));
+    }
+
+    FileLock lockOf(String id) {
+        return lock(id);
+    }
+
+    void save(SandboxRecord r) {
+        store.update(r);
+    }
+
+    Sandbox viewOf(SandboxRecord r) {
+        return view(r);
+    }
+
+    Path dirOf(String id) {
+        return home.sandboxDir(id);
+    }
+
+    Backend backendOf(SandboxRecord r) {
+        return adapters.backend(r);
+    }
+
+    dev.smolvm.runtime.VmSpec specOf(SandboxRecord r) {
+        return Adapters.specFor(home, r);
     }
 }

@@ -81,6 +81,8 @@ public final class ApiServer implements AutoCloseable {
         app.delete("/sandboxes/{id}", sandboxes::delete);
         app.post("/sandboxes/{id}/start", sandboxes::start);
         app.post("/sandboxes/{id}/stop", sandboxes::stop);
+        app.post("/sandboxes/{id}/pause", sandboxes::pause);
+        app.post("/sandboxes/{id}/resume", sandboxes::resume);
         app.post("/sandboxes/{id}/exec", sandboxes::exec);
         app.post("/sandboxes/{id}/exec/stream", sandboxes::execStream);
         app.post("/sandboxes/{id}/ports", sandboxes::expose);

@@ -21,7 +21,7 @@ public final class ApiTypes {
 
     public enum Backend { firecracker, qemu, libkrun }
 
-    public enum Status { creating, starting, running, stopped, error }
+    public enum Status { creating, starting, running, paused, stopped, error }
 
     public enum Shell { login, raw }
 

@@ -99,6 +99,30 @@ final class SandboxRoutes {
         ctx.json(info(smolvm.sandboxes().stop(ctx.pathParam("id"), java.time.Duration.ofSeconds(10))));
     }
 
+    @OpenApi(path = "/sandboxes/{id}/pause", methods = HttpMethod.POST, operationId = "pauseSandbox", tags = "sandbox",
+            summary = "Pause a running sandbox (its vCPUs stop; memory, address and port forwards stay)",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            responses = {
+                    @OpenApiResponse(status = "200", content = @OpenApiContent(from = ApiTypes.SandboxInfo.class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "409", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void pause(Context ctx) {
+        ctx.json(info(smolvm.pauses().pause(ctx.pathParam("id"))));
+    }
+
+    @OpenApi(path = "/sandboxes/{id}/resume", methods = HttpMethod.POST, operationId = "resumeSandbox", tags = "sandbox",
+            summary = "Continue a paused sandbox (a running one is returned as it is)",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            responses = {
+                    @OpenApiResponse(status = "200", content = @OpenApiContent(from = ApiTypes.SandboxInfo.class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "409", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void resume(Context ctx) {
+        ctx.json(info(smolvm.pauses().resume(ctx.pathParam("id"))));
+    }
+
     @OpenApi(path = "/sandboxes/{id}/exec", methods = HttpMethod.POST, operationId = "execCommand", tags = "sandbox",
             summary = "Run a command inside a sandbox",
             description = "A command that runs and exits non-zero is still a 200: check exit_code, stdout and stderr.",

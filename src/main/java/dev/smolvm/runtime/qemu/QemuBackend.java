@@ -143,4 +143,19 @@ public final class QemuBackend implements Backend {
                                 String authorizedKeyBase64, int cpus) {
         return QemuArgv.kernelCmdline(guestCidr, gateway, dns, hostname, authorizedKeyBase64, cpus);
     }
+
+    /** QMP {@code stop} / {@code cont}. */
+    @Override
+    public void setPaused(VmSpec spec, String subject, boolean paused) {
+        String command = paused ? "stop" : "cont";
+        String answer;
+        try {
+            answer = Qmp.execute(spec.qmpSocket(), "{\"execute\":\"" + command + "\"}");
+        } catch (java.io.IOException e) {
+            throw SmolvmException.internal("could not reach the VM of " + subject + " over QMP: " + e.getMessage() + ".");
+        }
+        if (!answer.startsWith("{\"return\"")) {
+            throw SmolvmException.internal("QEMU refused '" + command + "' for " + subject + ": " + answer + ".");
+        }
+    }
 }
