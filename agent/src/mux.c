@@ -325,6 +325,14 @@ static int flush(struct conn *c) {
         }
         c->out_off += (size_t)n;
     }
+    /* All sent: a buffer that grew during a burst (a big download) is given back, so an idle mux
+     * stays small. */
+    c->out_off = c->out_len = 0;
+    if (c->out_cap > 256u * 1024u) {
+        free(c->out);
+        c->out = NULL;
+        c->out_cap = 0;
+    }
     return 0;
 }
 

@@ -134,6 +134,32 @@ class AgentMuxTest {
         }
     }
 
+    /** A burst (a big download) must not leave the mux holding its buffers: it is one per sandbox, always running. */
+    @Test
+    void theMuxGivesBackWhatABurstMadeItBuffer() throws Exception {
+        try (AgentClient a = client()) {
+            var counter = new java.util.concurrent.atomic.AtomicLong();
+            var sink = new OutputStream() {
+                @Override
+                public void write(int b) {
+                    counter.incrementAndGet();
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    counter.addAndGet(len);
+                }
+            };
+            ExecOutcome o = a.exec(ExecSpec.script("head -c 33554432 /dev/zero"), null, sink, null, Duration.ofSeconds(60));
+            assertThat(o.exitCode()).isZero();
+            assertThat(counter.get()).isEqualTo(32L << 20);
+            long rssKb = Files.readAllLines(Path.of("/proc", String.valueOf(mux.pid()), "status")).stream()
+                    .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
+                    .findFirst().orElseThrow();
+            assertThat(rssKb).as("mux RSS after a 32 MiB transfer, kB").isLessThan(4096);
+        }
+    }
+
     @Test
     void aClientSendingGarbageIsDroppedAndTheOthersGoOn() throws Exception {
         try (AgentClient good = client()) {
