@@ -63,6 +63,7 @@ static uint8_t *hello;            /* the agent's HELLO frame, as received (strea
 static size_t hello_len;
 /* A request went to the agent since its last HELLO: a new HELLO then means that work is lost. */
 static int used_since_hello;
+static uint32_t agent_pid;        /* from the agent's HELLO: a new pid is a new agent (it was respawned) */
 
 static void die(const char *what) {
     fprintf(stderr, "smolvm-agent-mux: %s: %s\n", what, strerror(errno));
@@ -209,9 +210,12 @@ static void from_agent(const struct frame *f, const uint8_t *raw, size_t raw_len
             /* The first hello; or the agent answering our "say hello again", harmless while nothing
              * was asked of it; or a new session (it restarted): the old streams are gone, and so
              * are the clients that had them. */
-            if (hello && used_since_hello) {
+            uint32_t pid = 0;
+            find_u32(f->payload, f->len, F_PID, &pid);
+            if (hello && used_since_hello && pid != agent_pid) {
                 drop_all_clients();
             }
+            agent_pid = pid;
             used_since_hello = 0;
             free(hello);
             hello = malloc(raw_len);
@@ -430,8 +434,11 @@ int main(int argc, char **argv) {
     int lfd = listen_on(listen_path);
     up.fd = connect_upstream(upstream, wait_seconds);
     fcntl(up.fd, F_SETFL, O_NONBLOCK);
-    /* No "say hello again" request: the agent greets every host that connects (a host that went
-     * away ended its session), and a request would race with that greeting. */
+    /* Ask for a hello: the agent greets a host it sees connect, but a greeting sent before QEMU's
+     * socket had its client is lost. The answer may then come twice (greeting and reply); both carry
+     * the same agent pid, so neither is taken for a restarted agent. The request reaches the agent
+     * before any client's, so the session it resets holds nothing yet. */
+    send_control(T_HELLO, 0, 0, 0);
 
     struct pollfd pf[SLOTS + 1];
     int slot_of[SLOTS + 1];
