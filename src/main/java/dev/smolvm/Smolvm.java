@@ -6,6 +6,7 @@ import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.host.Accelerator;
 import dev.smolvm.runtime.Backend;
+import dev.smolvm.runtime.GuestAslr;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.UnsupportedBackend;
 import dev.smolvm.runtime.qemu.QemuBackend;
@@ -32,6 +33,7 @@ public final class Smolvm implements AutoCloseable {
     private final Home home;
     private final Database database;
     private final Accelerator accelerator;
+    private final GuestAslr guestAslr;
     private final Images images;
     private final Sandboxes sandboxes;
     private final PortForwards forwards;
@@ -44,11 +46,12 @@ public final class Smolvm implements AutoCloseable {
         this.env = Map.copyOf(env);
         // The environment is checked before anything is opened: a bad value ends here, in one sentence.
         this.accelerator = Accelerator.probe(env);
+        this.guestAslr = GuestAslr.decide(env, accelerator.name());
         NetworkMode forcedNetwork = NetworkMode.forcedBy(env.get("SMOLVM_NETWORK"));
         this.database = Database.open(home.database());
         this.images = new Images(home.images(), env);
         Map<BackendKind, Backend> backends = Map.of(
-                BackendKind.QEMU, new QemuBackend(accelerator),
+                BackendKind.QEMU, new QemuBackend(accelerator, guestAslr),
                 BackendKind.FIRECRACKER, new UnsupportedBackend(BackendKind.FIRECRACKER, "firecracker", accelerator),
                 BackendKind.LIBKRUN, new UnsupportedBackend(BackendKind.LIBKRUN, "libkrun", accelerator));
         this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, forcedNetwork);
@@ -119,7 +122,7 @@ public final class Smolvm implements AutoCloseable {
     }
 
     public Doctor doctor() {
-        return new Doctor(home, images, accelerator, sandboxes.networkMode());
+        return new Doctor(home, images, accelerator, sandboxes.networkMode(), guestAslr);
     }
 
     public Map<String, String> env() {

@@ -7,6 +7,7 @@ import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
 import dev.smolvm.host.Accelerator;
+import dev.smolvm.runtime.GuestAslr;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,9 +35,11 @@ public final class Doctor {
     private final Images images;
     private final Accelerator accelerator;
     private final NetworkMode networkMode;
+    private final GuestAslr guestAslr;
 
-    public Doctor(Home home, Images images, Accelerator accelerator, NetworkMode networkMode) {
+    public Doctor(Home home, Images images, Accelerator accelerator, NetworkMode networkMode, GuestAslr guestAslr) {
         this.home = home;
+        this.guestAslr = guestAslr;
         this.images = images;
         this.accelerator = accelerator;
         this.networkMode = networkMode;
@@ -56,6 +59,7 @@ public final class Doctor {
                 ? new Check("kvm", Level.PASS, accelerator.reason(), null)
                 : new Check("kvm", Level.WARN, accelerator.reason(),
                 "on a host with VT-x/AMD-V, load kvm_intel or kvm_amd and make /dev/kvm accessible"));
+        checks.add(new Check("guest aslr", Level.PASS, guestAslr.reason(), null));
         checks.add(networkMode == NetworkMode.TAP
                 ? new Check("networking", Level.PASS, "TAP devices with a routed /30 per sandbox (root, /dev/net/tun)", null)
                 : new Check("networking", Level.WARN, "user-mode networking (no TAP: "

@@ -61,6 +61,7 @@ final class AgentAccess {
         AgentChannel channel = channel(r);
         long started = System.nanoTime();
         try (AgentClient client = client(r)) {
+            signals.starting();
             AgentChannel.Outcome o = channel.exec(client, req.shell() == ShellMode.LOGIN ? req.loginScript() : null,
                     req.rawArgv(), req.cwd(), req.env(), defaults(r), Duration.ofSeconds(req.timeoutSeconds()),
                     stdin, stdout, stderr, running -> signals.attach(running::signal));

@@ -4,6 +4,7 @@ import dev.smolvm.Home;
 import dev.smolvm.e2e.Cli;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
+import dev.smolvm.runtime.GuestAslr;
 import dev.smolvm.runtime.VmSpec;
 import dev.smolvm.runtime.qemu.QemuArgv;
 import dev.smolvm.runtime.qemu.QemuBackend;
@@ -63,7 +64,8 @@ final class BootBench {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "smolvm-bare-");
         try {
             String key = Base64.getEncoder().encodeToString("ssh-ed25519 AAAA bench\n".getBytes());
-            String cmdline = QemuArgv.kernelCmdline("10.0.2.15/24", "10.0.2.2", "10.0.2.3", "bare", key, 1);
+            String cmdline = QemuArgv.kernelCmdline("10.0.2.15/24", "10.0.2.2", "10.0.2.3", "bare", key, 1,
+                    GuestAslr.decide(System.getenv(), accel).on()); // the same guest kernel arguments smolvm uses
             VmSpec spec = new VmSpec("bare" + ProcessHandle.current().pid(), dir, kernel, initrd, rootfs, cmdline,
                     512, 1, 2048, NetworkMode.USER, null, null, 0, null);
             long t0 = System.nanoTime();

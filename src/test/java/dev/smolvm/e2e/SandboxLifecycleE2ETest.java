@@ -125,6 +125,17 @@ class SandboxLifecycleE2ETest {
         assertThat(r.err()).isEqualTo("to-err\n");
     }
 
+    /** The guest kernel's view of the GuestAslr decision (doctor names it; the guest must agree). */
+    @Test
+    @Order(4)
+    void guestAddressRandomizationFollowsTheDoctorsAnswer() {
+        var doctor = cli.run("doctor", "--json");
+        boolean off = doctor.out().contains("\"off under TCG") || doctor.out().contains("\"off (");
+        var r = cli.run("sandbox", "exec", "life", "--", "cat", "/proc/sys/kernel/randomize_va_space");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out().strip()).as(doctor.out()).isEqualTo(off ? "0" : "2");
+    }
+
     @Test
     @Order(4)
     void execRunsRealGuestSoftware() {

@@ -57,7 +57,7 @@ public final class QemuArgv {
 
     /** The kernel command line: console, root disk, and the guest's network and key (read by its init). */
     public static String kernelCmdline(String guestCidr, String gateway, String dns, String hostname,
-                                       String authorizedKeyBase64, int cpus) {
+                                       String authorizedKeyBase64, int cpus, boolean randomizeMaps) {
         List<String> args = new java.util.ArrayList<>(List.of(
                 "console=ttyS0", "root=/dev/vda", "rw", "quiet", "panic=-1", "random.trust_cpu=on"));
         if (cpus == 1) {
@@ -66,6 +66,9 @@ public final class QemuArgv {
             // one vCPU: Debian's kernel has no MP-table support, so with pci=noacpi it brings up
             // a single CPU whatever -smp says (seen: "smpboot: Allowing 1 CPUs" with -smp 2).
             args.add("pci=noacpi");
+        }
+        if (!randomizeMaps) {
+            args.add("norandmaps"); // see runtime.GuestAslr for why and when
         }
         args.addAll(List.of("smolvm.ip=" + guestCidr, "smolvm.gw=" + gateway, "smolvm.dns=" + dns,
                 "smolvm.hostname=" + hostname, "smolvm.authkey=" + authorizedKeyBase64));

@@ -5,6 +5,7 @@ import dev.smolvm.host.Cmd;
 import dev.smolvm.host.FileModes;
 import dev.smolvm.host.Accelerator;
 import dev.smolvm.runtime.Backend;
+import dev.smolvm.runtime.GuestAslr;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.VmSpec;
 
@@ -22,9 +23,11 @@ import java.util.stream.Stream;
 public final class QemuBackend implements Backend {
     public static final String BINARY = "qemu-system-x86_64";
     private final Accelerator accelerator;
+    private final GuestAslr aslr;
 
-    public QemuBackend(Accelerator accelerator) {
+    public QemuBackend(Accelerator accelerator, GuestAslr aslr) {
         this.accelerator = accelerator;
+        this.aslr = aslr;
     }
 
     @Override
@@ -141,7 +144,7 @@ public final class QemuBackend implements Backend {
     @Override
     public String kernelCmdline(String guestCidr, String gateway, String dns, String hostname,
                                 String authorizedKeyBase64, int cpus) {
-        return QemuArgv.kernelCmdline(guestCidr, gateway, dns, hostname, authorizedKeyBase64, cpus);
+        return QemuArgv.kernelCmdline(guestCidr, gateway, dns, hostname, authorizedKeyBase64, cpus, aslr.on());
     }
 
     /** QMP {@code stop} / {@code cont}. */

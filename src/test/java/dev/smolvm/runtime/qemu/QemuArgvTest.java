@@ -104,16 +104,25 @@ class QemuArgvTest {
 
     @Test
     void kernelCmdlineExact() {
-        assertThat(QemuArgv.kernelCmdline("172.16.0.2/30", "172.16.0.1", "1.1.1.1", "my-vm", "c3NoLWVkMjU1MTk=", 1))
+        assertThat(QemuArgv.kernelCmdline("172.16.0.2/30", "172.16.0.1", "1.1.1.1", "my-vm", "c3NoLWVkMjU1MTk=", 1, true))
                 .isEqualTo("console=ttyS0 root=/dev/vda rw quiet panic=-1 random.trust_cpu=on pci=noacpi"
                         + " smolvm.ip=172.16.0.2/30 smolvm.gw=172.16.0.1 smolvm.dns=1.1.1.1"
                         + " smolvm.hostname=my-vm smolvm.authkey=c3NoLWVkMjU1MTk=");
     }
 
+    /** Under TCG guests skip ASLR (GuestAslr): the kernel's norandmaps, and nothing else changes. */
+    @Test
+    void norandmapsWhenMapsAreNotRandomized() {
+        String with = QemuArgv.kernelCmdline("172.16.0.2/30", "172.16.0.1", "1.1.1.1", "my-vm", "k", 1, true);
+        String without = QemuArgv.kernelCmdline("172.16.0.2/30", "172.16.0.1", "1.1.1.1", "my-vm", "k", 1, false);
+        assertThat(with).doesNotContain("norandmaps");
+        assertThat(without.replace(" norandmaps", "")).isEqualTo(with);
+    }
+
     /** pci=noacpi leaves Debian's kernel (no MP tables) with one CPU, so several vCPUs need ACPI. */
     @Test
     void severalCpusKeepAcpiInterruptRouting() {
-        assertThat(QemuArgv.kernelCmdline("172.16.0.2/30", "172.16.0.1", "1.1.1.1", "my-vm", "k", 2))
+        assertThat(QemuArgv.kernelCmdline("172.16.0.2/30", "172.16.0.1", "1.1.1.1", "my-vm", "k", 2, true))
                 .doesNotContain("pci=noacpi").contains("random.trust_cpu=on smolvm.ip=");
     }
 
