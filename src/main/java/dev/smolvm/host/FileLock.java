@@ -49,6 +49,35 @@ public final class FileLock implements AutoCloseable {
         return new FileLock(key, h);
     }
 
+    /**
+     * The lock if nobody holds it now (another process, or another thread of this one), else empty:
+     * for cleaning up after work that may still be going on.
+     */
+    public static java.util.Optional<FileLock> tryAcquire(Path file) {
+        Path key = file.toAbsolutePath().normalize();
+        Holder h = HOLDERS.computeIfAbsent(key, k -> new Holder());
+        if (!h.threads.tryLock()) {
+            return java.util.Optional.empty();
+        }
+        if (h.threads.getHoldCount() == 1) {
+            try {
+                Files.createDirectories(key.getParent());
+                h.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                h.osLock = h.channel.tryLock();
+                if (h.osLock == null) {
+                    h.channel.close();
+                    h.channel = null;
+                    h.threads.unlock();
+                    return java.util.Optional.empty();
+                }
+            } catch (IOException e) {
+                h.threads.unlock();
+                throw SmolvmException.internal("cannot lock " + key + ": " + e.getMessage());
+            }
+        }
+        return java.util.Optional.of(new FileLock(key, h));
+    }
+
     @Override
     public void close() {
         if (holder.threads.getHoldCount() == 1) {

@@ -3,6 +3,7 @@ package dev.smolvm.sandbox;
 import dev.smolvm.Home;
 import dev.smolvm.guest.AgentMux;
 import dev.smolvm.guest.SshChannel;
+import dev.smolvm.image.ImageLeftovers;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.TapNetwork;
 import dev.smolvm.runtime.Backend;
@@ -59,9 +60,11 @@ public final class Prune {
     private final SandboxStore store;
     private final TapNetwork taps;
     private final Collection<Backend> backends;
+    private final ImageLeftovers images;
 
-    Prune(Home home, SandboxStore store, TapNetwork taps, Collection<Backend> backends) {
+    Prune(Home home, SandboxStore store, TapNetwork taps, Collection<Backend> backends, ImageLeftovers images) {
         this.home = home;
+        this.images = images;
         this.store = store;
         this.taps = taps;
         this.backends = backends;
@@ -168,6 +171,11 @@ public final class Prune {
                 if (!dryRun) {
                     Images.deleteTree(file);
                 }
+            }
+        }
+        for (ImageLeftovers.Leftover l : images.find()) {
+            if (dryRun || images.remove(l)) {
+                out.add(new Item("image-leftover", l.dir().toString(), l.why()));
             }
         }
         if (untagged > 0) {

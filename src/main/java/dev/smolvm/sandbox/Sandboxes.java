@@ -9,6 +9,7 @@ import dev.smolvm.host.Progress;
 import dev.smolvm.host.Trace;
 import dev.smolvm.image.GuestImage;
 import dev.smolvm.image.GuestOs;
+import dev.smolvm.image.ImageLeftovers;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.network.NetworkMode;
@@ -344,7 +345,7 @@ public final class Sandboxes {
      * chains, SSH masters, directories, forwards files); on a dry run only lists them. See {@link Prune}.
      */
     public Prune.Result prune(boolean dryRun) {
-        return new Prune(home, store, tapNetwork, adapters.all()).run(dryRun);
+        return new Prune(home, store, tapNetwork, adapters.all(), new ImageLeftovers(images.root())).run(dryRun);
     }
 
     /** Names of all sandboxes, for {@code delete --all}. */

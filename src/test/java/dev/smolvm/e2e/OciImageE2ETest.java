@@ -23,6 +23,7 @@ class OciImageE2ETest {
     static TestRegistry registry;
     static Path images;
     static Cli cli;
+    static String tinyDigest;
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,7 +54,7 @@ class OciImageE2ETest {
         });
         Map<String, Object> config = Map.of("Env", List.of("PATH=/bin:/usr/bin", "GREETING=hi there"),
                 "WorkingDir", "/work", "User", "1000:1001", "Cmd", List.of("/bin/sh"));
-        registry.pushImage("e2e/tiny", "1", "amd64", config, List.of(lower, upper));
+        tinyDigest = registry.pushImage("e2e/tiny", "1", "amd64", config, List.of(lower, upper)).get("_digest").toString();
         var amd = registry.pushImage("e2e/multi", "amd64", "amd64", Map.of("Env", List.of("ARCH=amd64")), List.of(lower));
         var arm = registry.pushImage("e2e/multi", "arm64", "arm64", Map.of("Env", List.of("ARCH=arm64")), List.of(lower));
         registry.pushManifest("e2e/multi", "1", TestRegistry.OCI_INDEX, index(List.of(
@@ -228,6 +229,111 @@ class OciImageE2ETest {
         assertThat(layerGets).as(log).isEqualTo(2); // config + one layer, once
         assertThat(a.get().err() + b.get().err()).contains("already here");
         noLeftovers();
+    }
+
+    /** registry:port/repo@sha256:… pulls exactly that manifest; a digest the registry lacks is a sentence. */
+    @Test
+    void pullsByDigest() {
+        String ref = registry.host() + "/e2e/tiny@" + tinyDigest;
+        var r = cli.run("image", "pull", ref, "--json");
+        assertThat(r.code()).as(r.toString()).isZero();
+        var inspect = cli.run("image", "inspect", ref, "--json").json().path("data");
+        assertThat(inspect.path("digest").asText()).isEqualTo(tinyDigest);
+        assertThat(debugfs(rootfs(ref), "cat /etc/hello")).isEqualTo("hello\n");
+        assertThat(cli.run("image", "list").out()).contains(ref);
+        assertThat(cli.run("image", "rm", ref).code()).isZero();
+        failsCleanly(registry.host() + "/e2e/tiny@sha256:" + "0".repeat(64), "has no manifest");
+    }
+
+    /** The spec's HTTP create with an image reference: pulled on the way (it is not here yet), booted, exec'd. */
+    @Test
+    void httpCreateWithAnImagePullsItAndRuns() {
+        String ref = registry.host() + "/e2e/tiny:1";
+        cli.run("image", "rm", ref); // make sure the create has to pull
+        try (var smolvm = dev.smolvm.Smolvm.open(cli.env());
+             var server = dev.smolvm.server.ApiServer.start(smolvm, "127.0.0.1", 0, null)) {
+            var http = new Http("http://127.0.0.1:" + server.port(), null);
+            var created = http.post("/sandboxes", "{\"name\":\"oci-http\",\"image\":\"" + ref + "\"}");
+            assertThat(created.status()).as(created.body()).isIn(200, 201);
+            String id = created.json().path("id").asText();
+            try {
+                var exec = http.post("/sandboxes/" + id + "/exec", "{\"command\":\"busybox cat /etc/hello; echo $GREETING\"}");
+                assertThat(exec.status()).as(exec.body()).isEqualTo(200);
+                assertThat(exec.json().path("stdout").asText()).isEqualTo("hello\nhi there\n");
+                var missing = http.post("/sandboxes", "{\"name\":\"oci-missing\",\"image\":\"" + registry.host()
+                        + "/e2e/nothing:1\"}");
+                assertThat(missing.status()).as(missing.body()).isBetween(400, 599);
+                assertThat(missing.errorMessage()).contains("has no manifest");
+            } finally {
+                assertThat(http.delete("/sandboxes/" + id).status()).isLessThan(300);
+            }
+        }
+        assertThat(cli.run("image", "list").out()).contains(ref);
+    }
+
+    /** 'image import' of a rootfs tarball boots; a directory import makes the same root. */
+    @Test
+    void importsATarballAndADirectory() throws Exception {
+        Path src = Files.createTempDirectory(Path.of("/tmp"), "smolvm-import-src-");
+        try {
+            Files.createDirectories(src.resolve("bin"));
+            Files.copy(Path.of("/bin/busybox"), src.resolve("bin/busybox"));
+            Files.createSymbolicLink(src.resolve("bin/sh"), Path.of("busybox"));
+            Files.createDirectories(src.resolve("etc"));
+            Files.writeString(src.resolve("etc/imported"), "from a tarball\n");
+            Path tar = src.getParent().resolve(src.getFileName() + ".tar");
+            Cmd.of("tar", "-C", src.toString(), "-cf", tar.toString(), ".").run();
+            try {
+                var fromTar = cli.run("image", "import", tar.toString(), "--name", "imported-tar");
+                assertThat(fromTar.code()).as(fromTar.toString()).isZero();
+                var fromDir = cli.run("image", "import", src.toString(), "--name", "imported-dir");
+                assertThat(fromDir.code()).as(fromDir.toString()).isZero();
+                assertThat(debugfs(images.resolve("imported-dir").resolve("rootfs.ext4"), "cat /etc/imported"))
+                        .isEqualTo("from a tarball\n");
+                assertThat(cli.run("image", "list").out()).contains("imported-tar").contains("imported-dir");
+                var create = cli.run("sandbox", "create", "--name", "imp", "--image", "imported-tar");
+                assertThat(create.code()).as(create.toString()).isZero();
+                try {
+                    var r = cli.run("sandbox", "exec", "imp", "--", "busybox", "cat", "/etc/imported");
+                    assertThat(r.out()).as(r.toString()).isEqualTo("from a tarball\n");
+                } finally {
+                    cli.run("sandbox", "delete", "--force", "imp");
+                }
+                var missing = cli.run("image", "import", src.resolve("nope.tar").toString());
+                assertThat(missing.code()).isNotZero();
+                assertThat(missing.err()).contains("nope.tar");
+            } finally {
+                Files.deleteIfExists(tar);
+                cli.run("image", "rm", "imported-tar");
+                cli.run("image", "rm", "imported-dir");
+            }
+        } finally {
+            dev.smolvm.image.Images.deleteTree(src);
+        }
+        noLeftovers();
+    }
+
+    /** What a killed pull or build leaves behind is found by 'prune', by hand-made example; images stay. */
+    @Test
+    void pruneRemovesWhatAKilledPullLeftButNoImage() throws Exception {
+        String ref = registry.host() + "/e2e/conc:1";
+        assertThat(cli.run("image", "pull", ref).code()).isZero();
+        Path dead = Files.createDirectories(images.resolve(".e2e_dead_1.partial-0badf00d").resolve("root"));
+        Path unfinished = Files.createDirectories(images.resolve("half-built"));
+        Files.writeString(unfinished.resolve("vmlinuz"), "not a kernel");
+        var dry = cli.run("prune", "--dry-run", "--json");
+        assertThat(dry.code()).as(dry.toString()).isZero();
+        String listed = dry.json().path("data").path("would_remove").toString();
+        assertThat(listed).contains("image-leftover").contains(dead.getParent().toString()).contains(unfinished.toString());
+        assertThat(dead).exists();
+        var pruned = cli.run("prune", "--json");
+        assertThat(pruned.json().path("data").path("removed").toString()).contains(dead.getParent().toString())
+                .contains(unfinished.toString());
+        assertThat(dead.getParent()).doesNotExist();
+        assertThat(unfinished).doesNotExist();
+        assertThat(cli.run("image", "list").out()).contains(ref);
+        assertThat(cli.run("prune", "--dry-run", "--json").json().path("data").path("would_remove").toString())
+                .doesNotContain("image-leftover");
     }
 
     private static void failsCleanly(String ref, String... sentence) {

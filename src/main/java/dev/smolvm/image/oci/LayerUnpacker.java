@@ -43,7 +43,12 @@ public final class LayerUnpacker {
 
     /** Applies one layer; {@code label} names it in errors (e.g. "2/3 (sha256:ab12…)"). */
     public void apply(InputStream layer, String label) throws IOException {
-        InputStream in = new BufferedInputStream(layer, 1 << 16);
+        // The caller's stream stays open: a digest over the whole file needs what follows the archive's end.
+        InputStream in = new BufferedInputStream(new java.io.FilterInputStream(layer) {
+            @Override
+            public void close() {
+            }
+        }, 1 << 16);
         in.mark(4);
         byte[] magic = in.readNBytes(4);
         in.reset();
