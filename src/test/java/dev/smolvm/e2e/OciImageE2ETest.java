@@ -19,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * 'smolvm image pull' against a real registry (Debian's docker-registry on 127.0.0.1), with images
  * pushed by this test; the ext4 root it makes is read back with debugfs (e2fsprogs).
  */
+@org.junit.jupiter.api.Tag("e2e")
 class OciImageE2ETest {
     static TestRegistry registry;
     static Path images;

@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (or resumes with --resume); a port forward stays; list and reconciliation keep it paused.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@org.junit.jupiter.api.Tag("e2e")
 class PauseResumeE2ETest {
     private Cli cli;
 
