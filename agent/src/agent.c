@@ -21,7 +21,7 @@
 
 #define DEFAULT_PORT "dev.smolvm.agent"
 
-static const char *CAPS[] = { "ping", "exec", "exec.pty", "signal", "file.write", "file.read" };
+static const char *CAPS[] = { "ping", "exec", "exec.pty", "exec.user", "signal", "file.write", "file.read" };
 
 /* ---- logging and errors ---- */
 

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,14 +53,70 @@ static void env_put(char **v, size_t *n, char *e)
  * The agent's own environment (what init gave it), with a PATH and HOME if init gave none,
  * and the request's entries on top. The strings are borrowed; only the vector is allocated.
  */
-static char **build_env(const struct exec_req *r)
+/* Who a command runs as: Docker's USER (name, uid, name:group, uid:gid, …), resolved in the guest. */
+struct run_as {
+    int set;
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];
+    int ngroups;
+    char home_env[300], user_env[300], logname_env[300];
+};
+
+/* 0, or -1 with *why a sentence. Resolved before fork, so a wrong name is a clear error, not exit 127. */
+static int resolve_user(const char *spec, struct run_as *u, const char **why)
+{
+    memset(u, 0, sizeof *u);
+    if (!spec || !*spec)
+        return 0;
+    char name[256];
+    if (strlen(spec) >= sizeof name) {
+        *why = "the user to run as is too long";
+        return -1;
+    }
+    strcpy(name, spec);
+    char *group = strchr(name, ':');
+    if (group)
+        *group++ = '\0';
+    char *end;
+    unsigned long n = strtoul(name, &end, 10);
+    int numeric = *name && !*end;
+    struct passwd *pw = numeric ? getpwuid((uid_t)n) : getpwnam(name);
+    if (!pw && !numeric) {
+        *why = "no such user in the guest's /etc/passwd";
+        return -1;
+    }
+    u->uid = pw ? pw->pw_uid : (uid_t)n;
+    u->gid = pw ? pw->pw_gid : 0;
+    if (group && *group) {
+        unsigned long g = strtoul(group, &end, 10);
+        struct group *gr = *end ? getgrnam(group) : NULL;
+        if (*end && !gr) {
+            *why = "no such group in the guest's /etc/group";
+            return -1;
+        }
+        u->gid = gr ? gr->gr_gid : (gid_t)g;
+    }
+    u->ngroups = (int)(sizeof u->groups / sizeof u->groups[0]);
+    if (!pw || (group && *group) || getgrouplist(pw->pw_name, u->gid, u->groups, &u->ngroups) < 0) {
+        u->groups[0] = u->gid;
+        u->ngroups = 1;
+    }
+    snprintf(u->home_env, sizeof u->home_env, "HOME=%s", pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
+    snprintf(u->user_env, sizeof u->user_env, "USER=%s", pw ? pw->pw_name : name);
+    snprintf(u->logname_env, sizeof u->logname_env, "LOGNAME=%s", pw ? pw->pw_name : name);
+    u->set = 1;
+    return 0;
+}
+
+static char **build_env(const struct exec_req *r, struct run_as *u)
 {
     static char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     static char default_home[] = "HOME=/root";
     size_t base = 0;
     while (environ && environ[base])
         base++;
-    char **v = calloc(base + r->envc + 3, sizeof(char *));
+    char **v = calloc(base + r->envc + 6, sizeof(char *));
     if (!v)
         return NULL;
     size_t n = 0;
@@ -66,6 +124,11 @@ static char **build_env(const struct exec_req *r)
     env_put(v, &n, default_home);
     for (size_t i = 0; i < base; i++)
         env_put(v, &n, environ[i]);
+    if (u->set) { /* the user's own, over the agent's, unless the request says otherwise */
+        env_put(v, &n, u->home_env);
+        env_put(v, &n, u->user_env);
+        env_put(v, &n, u->logname_env);
+    }
     for (size_t i = 0; i < r->envc; i++)
         env_put(v, &n, r->env[i]);
     return v;
@@ -101,8 +164,8 @@ static void child_stdio(const struct exec_req *r, const char *slave, int in_r, i
         child_fail(status_fd, errno);
 }
 
-static void child_run(const struct exec_req *r, char **argv, char **envp, const char *slave, int in_r,
-                      int out_w, int err_w, int status_fd)
+static void child_run(const struct exec_req *r, const struct run_as *u, char **argv, char **envp,
+                      const char *slave, int in_r, int out_w, int err_w, int status_fd)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -110,6 +173,8 @@ static void child_run(const struct exec_req *r, char **argv, char **envp, const 
     signal(SIGPIPE, SIG_DFL);
     setsid();
     child_stdio(r, slave, in_r, out_w, err_w, status_fd);
+    if (u->set && (setgroups((size_t)u->ngroups, u->groups) < 0 || setgid(u->gid) < 0 || setuid(u->uid) < 0))
+        child_fail(status_fd, errno);
     if (r->cwd && chdir(r->cwd) < 0)
         child_fail(status_fd, errno);
     environ = envp;
@@ -171,9 +236,17 @@ void exec_start(struct agent *a, uint32_t id, const uint8_t *p, size_t n)
         exec_req_free(&r);
         return;
     }
+    struct run_as user;
+    if (resolve_user(r.user, &user, &why)) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "cannot run as '%s': %s", r.user, why);
+        send_error_code(a, id, "ENOUSER", msg);
+        exec_req_free(&r);
+        return;
+    }
     char *script_argv[] = { "/bin/sh", "-lc", r.script, NULL };
     char **argv = r.script ? script_argv : r.argv;
-    char **envp = build_env(&r);
+    char **envp = build_env(&r, &user);
     int in_p[2] = { -1, -1 }, out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 }, st_p[2] = { -1, -1 };
     int master = -1;
     char slave[64] = "";
@@ -187,7 +260,7 @@ void exec_start(struct agent *a, uint32_t id, const uint8_t *p, size_t n)
         goto out;
     }
     if (pid == 0)
-        child_run(&r, argv, envp, slave, in_p[0], out_p[1], err_p[1], st_p[1]);
+        child_run(&r, &user, argv, envp, slave, in_p[0], out_p[1], err_p[1], st_p[1]);
     close_if(&in_p[0]);
     close_if(&out_p[1]);
     close_if(&err_p[1]);

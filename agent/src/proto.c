@@ -106,6 +106,7 @@ void exec_req_free(struct exec_req *r)
     free_strv(r->env);
     free(r->script);
     free(r->cwd);
+    free(r->user);
     memset(r, 0, sizeof *r);
 }
 
@@ -156,6 +157,10 @@ int parse_exec(const uint8_t *p, size_t n, struct exec_req *r, const char **err)
             break;
         case F_CWD:
             if (once_str(val, len, &r->cwd))
+                goto fail;
+            break;
+        case F_USER:
+            if (once_str(val, len, &r->user))
                 goto fail;
             break;
         case F_PTY:

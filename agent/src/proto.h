@@ -65,6 +65,7 @@ enum field_key {
     F_WINDOW = 19,   /* u32 */
     F_AGENT = 20,    /* string: agent build */
     F_MAX_PAYLOAD = 21, /* u32 */
+    F_USER = 22,     /* string: user[:group], names or numbers (Docker's USER) */
 };
 
 /* ---- reading ---- */
@@ -105,6 +106,7 @@ struct exec_req {
     size_t argc;
     char *script;
     char *cwd;
+    char *user;      /* NULL: the agent's own (root) */
     char **env;      /* NAME=value, NULL-terminated */
     size_t envc;
     int pty;

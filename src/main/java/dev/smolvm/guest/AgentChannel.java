@@ -141,9 +141,24 @@ public final class AgentChannel implements Channel {
         return exec(client, loginScript, argv, cwd, env, Defaults.NONE, limit, stdin, stdout, stderr);
     }
 
-    /** What the image says a command gets when the request does not say: variables and a directory. */
-    public record Defaults(Map<String, String> env, String workingDir) {
-        public static final Defaults NONE = new Defaults(Map.of(), null);
+    /** What the image says a command gets when the request does not say: variables, a directory, a user. */
+    public record Defaults(Map<String, String> env, String workingDir, String user) {
+        public static final Defaults NONE = new Defaults(Map.of(), null, null);
+
+        public Defaults {
+            // root is who the agent runs commands as anyway, and it needs no passwd entry (Docker's default too)
+            user = user == null || user.isBlank() || List.of("root", "0", "0:0", "root:root").contains(user) ? null : user;
+        }
+    }
+
+    /** The image's user, or a sentence when the agent in it cannot run commands as another user. */
+    public static String userFor(AgentClient client, Defaults defaults) {
+        if (defaults.user() != null && !client.hello().can("exec.user")) {
+            throw dev.smolvm.SmolvmException.unavailable("the image says commands run as user '" + defaults.user()
+                    + "', but its guest agent is older than running them as another user; pull or import the image "
+                    + "again to update it.");
+        }
+        return defaults.user();
     }
 
     public Outcome exec(AgentClient client, String loginScript, List<String> argv, String cwd, Map<String, String> env,
@@ -156,6 +171,10 @@ public final class AgentChannel implements Channel {
                         Defaults defaults, Duration limit, InputStream stdin, OutputStream stdout, OutputStream stderr,
                         java.util.function.Consumer<RunningExec> started) {
         Map<String, String> vars = new java.util.LinkedHashMap<>(LOGIN_ENV);
+        String user = userFor(client, defaults);
+        if (user != null) {
+            vars.keySet().removeAll(List.of("HOME", "USER", "LOGNAME")); // the agent sets the user's own
+        }
         vars.putAll(defaults.env());
         vars.putAll(env);
         String dir = defaults.workingDir() == null || defaults.workingDir().equals("/") ? null : defaults.workingDir();
@@ -164,7 +183,8 @@ public final class AgentChannel implements Channel {
         String start = dir == null ? "cd ~ 2>/dev/null; " : "cd " + ShellWords.quote(dir) + " 2>/dev/null || cd ~ 2>/dev/null; ";
         ExecSpec spec = (loginScript != null
                 ? ExecSpec.script(cwd == null ? start + loginScript : loginScript)
-                : ExecSpec.argv(argv)).withCwd(cwd != null || loginScript != null ? cwd : dir).withEnv(vars);
+                : ExecSpec.argv(argv)).withCwd(cwd != null || loginScript != null ? cwd : dir).withEnv(vars)
+                .withUser(user);
         RunningExec running;
         try {
             running = startIn(client, spec, cwd == null && loginScript == null && dir != null, stdin, stdout, stderr);

@@ -84,20 +84,22 @@ final class AgentAccess {
     ShellSession shell(SandboxRecord r, int rows, int cols, InputStream keys, OutputStream screen) {
         AgentClient client = client(r);
         try {
-            return new ShellSession(client, defaults(r).env(), rows, cols, keys, screen);
+            var defaults = defaults(r);
+            return new ShellSession(client, defaults.env(), AgentChannel.userFor(client, defaults), rows, cols, keys,
+                    screen);
         } catch (RuntimeException e) {
             client.close();
             throw e;
         }
     }
 
-    /** The image's Env and WorkingDir (pulled images record them), as defaults for every exec. */
+    /** The image's Env, WorkingDir and User (pulled images record them), as defaults for every exec and shell. */
     private static AgentChannel.Defaults defaults(SandboxRecord r) {
         if (r.image() == null || !r.image().startsWith("/")) {
             return AgentChannel.Defaults.NONE; // a named image (the Debian one) has no such config
         }
         var config = ImageConfig.fromJson(new GuestImage(r.image(), Path.of(r.image())).info().path("config"));
-        return new AgentChannel.Defaults(config.envMap(), config.workingDir());
+        return new AgentChannel.Defaults(config.envMap(), config.workingDir(), config.user());
     }
 
     /**

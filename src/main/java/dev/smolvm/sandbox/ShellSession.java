@@ -22,13 +22,16 @@ public final class ShellSession implements AutoCloseable {
     private final AgentClient client;
     private final RunningExec exec;
 
-    ShellSession(AgentClient client, Map<String, String> env, int rows, int cols, InputStream keys, OutputStream screen) {
+    ShellSession(AgentClient client, Map<String, String> env, String user, int rows, int cols, InputStream keys,
+                 OutputStream screen) {
         this.client = client;
         Map<String, String> vars = new java.util.LinkedHashMap<>(env);
         vars.putIfAbsent("TERM", "xterm-256color");
-        vars.putIfAbsent("HOME", "/root");
+        if (user == null) {
+            vars.putIfAbsent("HOME", "/root"); // else the agent sets the user's own
+        }
         vars.putIfAbsent("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        this.exec = client.start(ExecSpec.script(LOGIN_SHELL).withEnv(vars).withPty(rows, cols), keys, screen, screen);
+        this.exec = client.start(ExecSpec.script(LOGIN_SHELL).withEnv(vars).withUser(user).withPty(rows, cols), keys, screen, screen);
     }
 
     /** The host terminal changed size. */

@@ -162,9 +162,10 @@ class OciImageE2ETest {
         assertThat(create.code()).as(create.toString()).isZero();
         try {
             var r = cli.run("sandbox", "exec", "oci", "--", "sh", "-c", "busybox cat /etc/hello; busybox ls /opq; "
-                    + "[ -e /etc/gone ] || echo gone-is-gone; echo \"$GREETING\"; busybox id -u");
+                    + "[ -e /etc/gone ] || echo gone-is-gone; echo \"$GREETING\"; echo $(busybox id -u):$(busybox id -g):$HOME");
             assertThat(r.code()).as(r.toString()).isZero();
-            assertThat(r.out()).isEqualTo("hello\nnew\ngone-is-gone\nhi there\n0\n");
+            assertThat(r.out()).as("the image's User 1000:1001 runs the command (no passwd entry: home /)")
+                    .isEqualTo("hello\nnew\ngone-is-gone\nhi there\n1000:1001:/\n");
             var raw = cli.run("sandbox", "exec", "oci", "--shell", "raw", "--env", "GREETING=mine", "--",
                     "/bin/busybox", "sh", "-c", "echo $GREETING");
             assertThat(raw.out()).as("--env wins over the image's Env: " + raw).isEqualTo("mine\n");

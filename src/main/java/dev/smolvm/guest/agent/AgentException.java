@@ -30,7 +30,7 @@ public class AgentException extends SmolvmException {
         return switch (agentCode) {
             case "ENOENT" -> ErrorCode.NOT_FOUND;
             case "EISDIR", "ENOTDIR", "EINVAL", "EACCES", "EPERM", "ENOSPC", "EDQUOT", "EROFS", "ENAMETOOLONG",
-                 "EEXIST", "ELOOP", "EFBIG", "ETXTBSY" -> ErrorCode.INVALID_INPUT;
+                 "EEXIST", "ELOOP", "EFBIG", "ETXTBSY", "ENOUSER" -> ErrorCode.INVALID_INPUT;
             case "EBUSY", "EAGAIN" -> ErrorCode.CONFLICT;
             case "ECHANNEL" -> ErrorCode.UNAVAILABLE;
             default -> ErrorCode.INTERNAL;

@@ -7,10 +7,11 @@ import java.util.Objects;
 
 /**
  * What to run: an argv run as is, or a script run by {@code /bin/sh -lc}; with an optional working
- * directory (absolute), environment entries on top of the agent's, and a pty of a given size.
+ * directory (absolute), environment entries on top of the agent's, a pty of a given size, and the
+ * user to run as (Docker's USER: {@code name}, {@code uid}, {@code name:group}, …; null: root).
  */
 public record ExecSpec(List<String> argv, String script, String cwd, Map<String, String> env, boolean pty, int rows,
-                       int cols) {
+                       int cols, String user) {
     public ExecSpec {
         if ((argv == null || argv.isEmpty()) == (script == null)) {
             throw new IllegalArgumentException("an exec needs either an argv or a script");
@@ -25,7 +26,7 @@ public record ExecSpec(List<String> argv, String script, String cwd, Map<String,
     }
 
     public static ExecSpec argv(List<String> argv) {
-        return new ExecSpec(argv, null, null, Map.of(), false, 0, 0);
+        return new ExecSpec(argv, null, null, Map.of(), false, 0, 0, null);
     }
 
     public static ExecSpec argv(String... argv) {
@@ -33,19 +34,25 @@ public record ExecSpec(List<String> argv, String script, String cwd, Map<String,
     }
 
     public static ExecSpec script(String script) {
-        return new ExecSpec(null, Objects.requireNonNull(script), null, Map.of(), false, 0, 0);
+        return new ExecSpec(null, Objects.requireNonNull(script), null, Map.of(), false, 0, 0, null);
     }
 
     public ExecSpec withCwd(String dir) {
-        return new ExecSpec(argv.isEmpty() ? null : argv, script, dir, env, pty, rows, cols);
+        return new ExecSpec(argv.isEmpty() ? null : argv, script, dir, env, pty, rows, cols, user);
     }
 
     public ExecSpec withEnv(Map<String, String> vars) {
-        return new ExecSpec(argv.isEmpty() ? null : argv, script, cwd, vars, pty, rows, cols);
+        return new ExecSpec(argv.isEmpty() ? null : argv, script, cwd, vars, pty, rows, cols, user);
     }
 
     public ExecSpec withPty(int rows, int cols) {
-        return new ExecSpec(argv.isEmpty() ? null : argv, script, cwd, env, true, rows, cols);
+        return new ExecSpec(argv.isEmpty() ? null : argv, script, cwd, env, true, rows, cols, user);
+    }
+
+    /** Runs as {@code who} (null or blank: the agent's own user, root). */
+    public ExecSpec withUser(String who) {
+        return new ExecSpec(argv.isEmpty() ? null : argv, script, cwd, env, pty, rows, cols,
+                who == null || who.isBlank() ? null : who);
     }
 
     byte[] payload(boolean stdin) {
@@ -56,6 +63,9 @@ public record ExecSpec(List<String> argv, String script, String cwd, Map<String,
         }
         if (cwd != null) {
             b.string(Wire.F_CWD, cwd);
+        }
+        if (user != null) {
+            b.string(Wire.F_USER, user);
         }
         env.entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> b.string(Wire.F_ENV, e.getKey() + "=" + e.getValue()));

@@ -56,6 +56,7 @@ public final class Wire {
     public static final int F_WINDOW = 19;
     public static final int F_AGENT = 20;
     public static final int F_MAX_PAYLOAD = 21;
+    public static final int F_USER = 22;
 
     private Wire() {
     }

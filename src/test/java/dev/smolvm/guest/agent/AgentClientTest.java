@@ -73,7 +73,8 @@ class AgentClientTest {
     void handshakeTellsTheCapabilities() {
         AgentHello h = client.hello();
         assertThat(h.version()).isEqualTo(1);
-        assertThat(h.capabilities()).contains("ping", "exec", "exec.pty", "signal", "file.write", "file.read");
+        assertThat(h.capabilities()).contains("ping", "exec", "exec.pty", "exec.user", "signal", "file.write",
+                "file.read");
         assertThat(h.pid()).isEqualTo(agent.process.pid());
         assertThat(client.ping()).isLessThan(Duration.ofSeconds(5));
     }
@@ -108,6 +109,31 @@ class AgentClientTest {
         Run r = run(ExecSpec.argv("sh", "-c", "pwd; echo \"$FOO\"; echo \"$EMPTY\"|wc -c").withCwd(sub.toString())
                 .withEnv(Map.of("FOO", "bar  baz=1", "EMPTY", "")), null, Duration.ofSeconds(30));
         assertThat(r.out()).isEqualTo(sub + "\nbar  baz=1\n1\n");
+    }
+
+    /** Docker's USER forms, resolved by the agent from the (here: this host's) /etc/passwd and /etc/group. */
+    @Test
+    void commandsRunAsTheGivenUser() {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "setuid needs root");
+        String show = "echo $(id -u):$(id -g):$HOME:$USER";
+        assertThat(run(ExecSpec.argv("sh", "-c", show).withUser("daemon"), null, null).out())
+                .isEqualTo("1:1:/usr/sbin:daemon\n");
+        assertThat(run(ExecSpec.argv("sh", "-c", show).withUser("65534:daemon"), null, null).out())
+                .as("a known uid by number takes its passwd entry; the group is the one named")
+                .isEqualTo("65534:1:/nonexistent:nobody\n");
+        assertThat(run(ExecSpec.argv("sh", "-c", show).withUser("4242:4343"), null, null).out())
+                .as("a uid no one has: numbers only, home /").isEqualTo("4242:4343:/:4242\n");
+        assertThat(run(ExecSpec.argv("sh", "-c", "echo $HOME").withUser("daemon").withEnv(Map.of("HOME", "/x")), null,
+                null).out()).as("the request's own HOME wins").isEqualTo("/x\n");
+        assertThatThrownBy(() -> run(ExecSpec.argv("true").withUser("ghost-user"), null, null))
+                .isInstanceOfSatisfying(AgentException.class, e -> {
+                    assertThat(e.agentCode()).isEqualTo("ENOUSER");
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT);
+                    assertThat(e.getMessage()).isEqualTo("cannot run as 'ghost-user': no such user in the guest's /etc/passwd");
+                });
+        assertThatThrownBy(() -> run(ExecSpec.argv("true").withUser("daemon:no-such-group"), null, null))
+                .hasMessage("cannot run as 'daemon:no-such-group': no such group in the guest's /etc/group");
+        assertThat(run("id", "-u").out()).as("no user: root, as before").isEqualTo("0\n");
     }
 
     @Test
