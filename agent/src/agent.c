@@ -15,13 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_PORT "dev.smolvm.agent"
 
-static const char *CAPS[] = { "ping", "exec", "exec.pty", "exec.user", "signal", "file.write", "file.read" };
+static const char *CAPS[] = { "ping", "exec", "exec.pty", "exec.user", "identity", "signal", "file.write", "file.read" };
 
 /* ---- logging and errors ---- */
 
@@ -239,6 +241,62 @@ static int stream_id_ok(struct agent *a, uint32_t id)
 
 /* ---- dispatch ---- */
 
+/*
+ * After a restore from a snapshot every copy of the guest has the same clock (the moment of the
+ * snapshot) and the same random generator state: the host sends the time and fresh entropy, which
+ * is credited and made to reseed the kernel's generator at once (RNDRESEEDCRNG).
+ */
+/* From <linux/random.h>, which musl's toolchain does not carry. */
+struct rand_pool_info {
+    int entropy_count;
+    int buf_size;
+};
+#define RNDADDENTROPY 0x40085203  /* _IOW('R', 0x03, int[2]) */
+#define RNDRESEEDCRNG 0x5207      /* _IO('R', 0x07) */
+
+static void identity_apply(struct agent *a, uint32_t id, const uint8_t *p, size_t n)
+{
+    enum { MAX_ENTROPY = 512 };
+    if (n < 8 || n > 8 + MAX_ENTROPY) {
+        send_error_code(a, id, "EINVAL", "an identity request is 8 bytes of clock and at most 512 of entropy");
+        return;
+    }
+#ifdef SMOLVM_AGENT_CONFINE
+    (void)p;
+    send_error_code(a, id, "EACCES", "outside the test confinement"); /* never the test host's clock */
+    return;
+#else
+    uint64_t ns = 0;
+    for (int i = 0; i < 8; i++)
+        ns = ns << 8 | p[i];
+    size_t k = n - 8;
+    union {
+        struct rand_pool_info info;
+        uint8_t raw[sizeof(struct rand_pool_info) + MAX_ENTROPY];
+    } e;
+    e.info.entropy_count = (int)(k * 8);
+    e.info.buf_size = (int)k;
+    memcpy(e.raw + sizeof(struct rand_pool_info), p + 8, k);
+    int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || (k && ioctl(fd, RNDADDENTROPY, &e.info) < 0) || ioctl(fd, RNDRESEEDCRNG) < 0) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        send_error(a, id, err, "cannot reseed the guest kernel's random generator");
+        return;
+    }
+    close(fd);
+    if (ns) {
+        struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u) };
+        if (clock_settime(CLOCK_REALTIME, &ts) < 0) {
+            send_error(a, id, errno, "cannot set the guest's clock");
+            return;
+        }
+    }
+    send_frame(a, T_IDENTITY_DONE, id, NULL, 0);
+#endif
+}
+
 static void on_hello_ack(struct agent *a, const struct frame *f)
 {
     uint32_t v = 0;
@@ -267,6 +325,9 @@ static void dispatch(struct agent *a, const struct frame *f)
     }
     struct stream *s = stream_find(a, f->stream);
     switch (f->type) {
+    case T_IDENTITY:
+        identity_apply(a, f->stream, f->payload, f->len);
+        break;
     case T_PING:
         send_frame(a, T_PONG, f->stream, f->payload, f->len);
         break;

@@ -40,6 +40,8 @@ enum frame_type {
     T_FILE_DONE = 0x23,    /* agent->host: SIZE; ends the stream */
     T_FILE_INFO = 0x24,    /* agent->host: SIZE, MODE before a read's DATA */
     T_CANCEL = 0x25,       /* host->agent: abandon a file stream */
+    T_IDENTITY = 0x30,     /* host->agent: u64 big-endian wall clock (ns since the epoch; 0: keep), then entropy */
+    T_IDENTITY_DONE = 0x31, /* agent->host: clock set, entropy added, the kernel's generator reseeded */
 };
 
 /* Field keys inside T_HELLO, T_EXEC, ... payloads (key(1) length(4) value). */

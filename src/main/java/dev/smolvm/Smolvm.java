@@ -80,6 +80,11 @@ public final class Smolvm implements AutoCloseable {
         return new dev.smolvm.sandbox.Pauses(sandboxes);
     }
 
+    /** {@code sandbox snapshot create | list | delete | restore}. */
+    public dev.smolvm.sandbox.Snapshots snapshots() {
+        return new dev.smolvm.sandbox.Snapshots(home, sandboxes);
+    }
+
     /** Sandboxes' serial console logs ({@code sandbox logs}). */
     public ConsoleLogs consoleLogs() {
         return new ConsoleLogs(home, sandboxes);

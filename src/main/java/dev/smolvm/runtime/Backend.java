@@ -70,4 +70,19 @@ public interface Backend {
         throw dev.smolvm.SmolvmException.unavailable("pausing needs the qemu backend; " + subject + " runs on "
                 + kind().wireName() + ".");
     }
+
+    /**
+     * Saves a running or paused VM: its memory and devices into {@code state}, its disk as it is now
+     * into {@code frozenDisk} (the VM goes on with a new overlay above it), and continues it when
+     * {@code resume}. Returns what a restore must match ({@code qemu_version}, {@code machine}).
+     */
+    default Map<String, String> snapshot(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume) {
+        throw dev.smolvm.SmolvmException.unavailable("snapshots need the qemu backend; " + subject + " runs on "
+                + kind().wireName() + ".");
+    }
+
+    /** What {@link #snapshot} would record for a VM started now, to compare a snapshot against. */
+    default Map<String, String> restoreTarget() {
+        throw dev.smolvm.SmolvmException.unavailable("restoring a snapshot needs the qemu backend.");
+    }
 }

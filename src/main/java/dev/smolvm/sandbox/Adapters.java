@@ -71,6 +71,6 @@ final class Adapters {
     static VmSpec specFor(Home home, SandboxRecord r) {
         Path dir = home.sandboxDir(r.id());
         return new VmSpec(r.id(), dir, null, null, null, "", r.memoryMib(), r.cpus(), r.diskMib(),
-                NetworkMode.fromWire(r.netMode()), r.tap(), null, r.sshPort(), null);
+                NetworkMode.fromWire(r.netMode()), r.tap(), null, r.sshPort(), null, null);
     }
 }

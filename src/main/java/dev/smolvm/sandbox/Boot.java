@@ -67,6 +67,14 @@ final class Boot {
     private Long pid;
     private Channel channel;
     private Poll.Deadline deadline;
+    private Restore restore;
+
+    /** A boot that loads a snapshot instead: its saved state and disk, and the kernel command line it booted with. */
+    record Restore(Path snapshotDir, String kernelCmdline, List<String> bases) {
+    }
+
+    /** In the sandbox directory: the kernel command line the VM was launched with (a snapshot keeps it). */
+    static final String CMDLINE = "cmdline";
 
     Boot(Home home, SandboxStore store, TapNetwork taps, Backend backend, Function<SandboxRecord, Channel> channels,
          SandboxRecord r, GuestImage image, NetworkMode networkMode, Duration timeout, Progress progress) {
@@ -80,6 +88,12 @@ final class Boot {
         this.networkMode = networkMode;
         this.timeout = timeout;
         this.progress = progress;
+    }
+
+    /** Makes this boot a restore of a snapshot (the guest then gets its own identity, phase {@code identity}). */
+    Boot restoring(Restore from) {
+        this.restore = from;
+        return this;
     }
 
     /**
@@ -101,6 +115,9 @@ final class Boot {
         }
         p.add(Phase.of("launch", this::launch, this::stopVm));
         p.add(Phase.keep("wait-ready", () -> readiness().await(deadline, this::vmAlive, "sandbox '" + r.name() + "'")));
+        if (restore != null) {
+            p.add(Phase.keep("identity", this::takeIdentity));
+        }
         p.add(Phase.of("channel", () -> channel.open(deadline, this::vmAlive, "sandbox '" + r.name() + "'"),
                 () -> channel.close()));
         p.add(Phase.keep("running", this::markRunning));
@@ -157,6 +174,9 @@ final class Boot {
         Path dir = home.sandboxDir(r.id());
         try {
             FileModes.privateDir(dir);
+            if (restore != null) {
+                Snapshots.writeBases(dir, restore.bases()); // before its disk stands on them
+            }
             if (image.hasSsh()) {
                 String hostKey = Files.readString(image.hostKey()).strip();
                 Files.writeString(dir.resolve("known_hosts"), SshTarget.HOST_KEY_ALIAS + " " + hostKey + "\n");
@@ -183,14 +203,20 @@ final class Boot {
         String hostIp = tap ? lease.hostIp() : "10.0.2.2";
         String cidr = tap ? guestIp + "/" + Lease.PREFIX : guestIp + "/24";
         String publicKey = SshKeys.ensure(home.defaultSshKey());
-        String cmdline = backend.kernelCmdline(cidr, hostIp, tap ? TapNetwork.RESOLVER : "10.0.2.3",
+        String cmdline = restore != null ? restore.kernelCmdline() : backend.kernelCmdline(cidr, hostIp, tap ? TapNetwork.RESOLVER : "10.0.2.3",
                 SandboxNames.hostname(r.name()),
                 Base64.getEncoder().encodeToString((publicKey + "\n").getBytes(StandardCharsets.UTF_8)), r.cpus());
         spec = new VmSpec(r.id(), home.sandboxDir(r.id()), image.kernel(), image.initrd(), image.rootfs(), cmdline,
                 r.memoryMib(), r.cpus(), r.diskMib(), networkMode, tap ? lease.tapName() : null,
                 tap ? lease.mac() : null, sshPort,
-                image.hasAgent() ? home.sandboxDir(r.id()).resolve(AgentMux.UPSTREAM) : null);
-        progress.step("Booting sandbox '" + r.name() + "' (" + r.backend() + ", " + backend.accelerator() + ", "
+                image.hasAgent() ? home.sandboxDir(r.id()).resolve(AgentMux.UPSTREAM) : null,
+                restore != null ? restore.snapshotDir() : null);
+        try {
+            Files.writeString(home.sandboxDir(r.id()).resolve(CMDLINE), cmdline + "\n");
+        } catch (IOException e) {
+            throw SmolvmException.internal("cannot write " + home.sandboxDir(r.id()).resolve(CMDLINE) + ": " + e.getMessage());
+        }
+        progress.step((restore != null ? "Restoring" : "Booting") + " sandbox '" + r.name() + "' (" + r.backend() + ", " + backend.accelerator() + ", "
                 + r.memoryMib() + " MiB)");
         pid = backend.boot(spec);
         r = r.withRuntime(backend.accelerator(), networkMode.wireName(), spec.tap(), guestIp, hostIp, sshPort, pid,
@@ -198,6 +224,24 @@ final class Boot {
         store.update(r);
         channel = channels.apply(r);
         deadline = Poll.Deadline.in(timeout);
+    }
+
+    /**
+     * A restored guest is a copy: the same clock (the snapshot's moment), random generator state,
+     * address, MAC and hostname as its source. The agent sets the clock and reseeds the generator
+     * with host entropy; a script gives it this sandbox's address, MAC and hostname.
+     */
+    private void takeIdentity() {
+        var agent = (dev.smolvm.guest.AgentChannel) channel;
+        try (var client = agent.connect(this::vmAlive)) {
+            byte[] entropy = new byte[64];
+            new java.security.SecureRandom().nextBytes(entropy);
+            client.refreshIdentity(Instant.now(), entropy);
+            agent.run(client, GuestIdentity.script(SandboxNames.hostname(r.name()),
+                    networkMode == NetworkMode.TAP ? lease.guestIp() + "/" + Lease.PREFIX : null,
+                    networkMode == NetworkMode.TAP ? lease.hostIp() : null,
+                    networkMode == NetworkMode.TAP ? lease.mac() : null), Duration.ofSeconds(30));
+        }
     }
 
     /** The VM, by the pid it reported or (killed before it was recorded) by its pid file. */

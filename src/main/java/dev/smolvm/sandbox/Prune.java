@@ -173,6 +173,7 @@ public final class Prune {
                 }
             }
         }
+        snapshotLeftovers(dryRun, out);
         for (ImageLeftovers.Leftover l : images.find()) {
             if (dryRun || images.remove(l)) {
                 out.add(new Item("image-leftover", l.dir().toString(), l.why()));
@@ -190,8 +191,29 @@ public final class Prune {
         return new Result(dryRun, out, notes);
     }
 
+    /** Snapshot directories a killed 'snapshot create' left without its snapshot.json (none is being made now). */
+    private void snapshotLeftovers(boolean dryRun, List<Item> out) {
+        Path root = home.root().resolve("snapshots");
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (var lock = dev.smolvm.host.FileLock.tryAcquire(root.resolve(".lock")).orElse(null)) {
+            if (lock == null) {
+                return; // a snapshot is being saved right now
+            }
+            for (Path dir : list(root)) {
+                if (Files.isDirectory(dir) && !Files.exists(dir.resolve("snapshot.json"))) {
+                    out.add(new Item("snapshot-leftover", dir.toString(), "a snapshot whose saving did not finish"));
+                    if (!dryRun) {
+                        Images.deleteTree(dir);
+                    }
+                }
+            }
+        }
+    }
+
     private VmSpec spec(String id) {
-        return new VmSpec(id, home.sandboxDir(id), null, null, null, "", 0, 0, 0, null, null, null, null, null);
+        return new VmSpec(id, home.sandboxDir(id), null, null, null, "", 0, 0, 0, null, null, null, null, null, null);
     }
 
     private static List<Path> list(Path dir) {

@@ -135,6 +135,15 @@ public final class Sandboxes {
 
     /** {@link #create}, with the boot's phase timings. */
     public Created createTimed(CreateRequest request, Progress progress) {
+        return createTimed(request, null, progress);
+    }
+
+    /** A new sandbox that loads a snapshot instead of booting ({@link Snapshots#restore}). */
+    Sandbox createRestored(CreateRequest request, Boot.Restore restore, Progress progress) {
+        return createTimed(request, restore, progress).sandbox();
+    }
+
+    private Created createTimed(CreateRequest request, Boot.Restore restore, Progress progress) {
         Trace.mark("create: start");
         CreateRequest req = request.validated();
         NewSandbox.checkCpus(req);
@@ -155,7 +164,7 @@ public final class Sandboxes {
         String name = r.name();
         // A sandbox that never came up is not kept half-made: the phases undo what they did, and the
         // record's own undo deletes it with its directory (also on Ctrl-C or SIGTERM mid-boot).
-        Boot boot = boot(r, image, networkMode, bootTimeout(req), progress);
+        Boot boot = boot(r, image, networkMode, bootTimeout(req), progress).restoring(restore);
         SandboxRecord running = boot.run(Phase.of("record", () -> {
             if (!store.insertIfNameFree(r)) {
                 throw SmolvmException.conflict("a sandbox named '" + name + "' already exists; pick another name.");
@@ -360,6 +369,15 @@ public final class Sandboxes {
     // ---- for Pauses (package-private) -------------------------------------------------------
 
     /** The stored sandbox {@code ref} names, reconciled with the host. */
+    /** The name of sandbox {@code id}, or the id when it has no record. */
+    String nameOf(String id) {
+        return store.find(id).map(SandboxRecord::name).orElse(id);
+    }
+
+    Backend backendFor(String backendWire) {
+        return adapters.backend(BackendKind.parse(backendWire));
+    }
+
     SandboxRecord reconciled(String ref) {
         return reconcile(find(ref));
     }

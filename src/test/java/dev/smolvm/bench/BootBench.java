@@ -67,7 +67,7 @@ final class BootBench {
             String cmdline = QemuArgv.kernelCmdline("10.0.2.15/24", "10.0.2.2", "10.0.2.3", "bare", key, 1,
                     GuestAslr.decide(System.getenv(), accel).on()); // the same guest kernel arguments smolvm uses
             VmSpec spec = new VmSpec("bare" + ProcessHandle.current().pid(), dir, kernel, initrd, rootfs, cmdline,
-                    512, 1, 2048, NetworkMode.USER, null, null, 0, null);
+                    512, 1, 2048, NetworkMode.USER, null, null, 0, null, null);
             long t0 = System.nanoTime();
             Proc.timeOk(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootfs.toString(),
                     spec.overlayDisk().toString(), "2048M"), Map.of());

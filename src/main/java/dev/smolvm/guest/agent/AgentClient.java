@@ -251,6 +251,23 @@ public final class AgentClient implements AutoCloseable {
     }
 
     /**
+     * Makes a restored guest its own: sets its clock to {@code now} and credits {@code entropy} to
+     * its kernel's random generator, which is reseeded at once (agent capability "identity").
+     */
+    public void refreshIdentity(java.time.Instant now, byte[] entropy) {
+        Reply r = new Reply(Wire.IDENTITY_DONE);
+        int id = open(r);
+        try {
+            long ns = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+            send(new Frame(Wire.IDENTITY, id, java.nio.ByteBuffer.allocate(8 + entropy.length).putLong(ns)
+                    .put(entropy).array()));
+            await(r.future, REQUEST_TIMEOUT, "waiting for the guest agent to take its new identity");
+        } finally {
+            forget(id);
+        }
+    }
+
+    /**
      * Starts a process. {@code stdin} (null: /dev/null) is sent as the process reads it;
      * {@code stdout}/{@code stderr} (null: dropped) get the output as it is produced.
      */

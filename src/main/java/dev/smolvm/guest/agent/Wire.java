@@ -33,6 +33,8 @@ public final class Wire {
     public static final int FILE_DONE = 0x23;
     public static final int FILE_INFO = 0x24;
     public static final int CANCEL = 0x25;
+    public static final int IDENTITY = 0x30;
+    public static final int IDENTITY_DONE = 0x31;
 
     // field keys
     public static final int F_VERSION = 1;

@@ -49,6 +49,11 @@ public final class QemuArgv {
                     "-device", "virtserialport,bus=vser0.0,chardev=agent,name=dev.smolvm.agent"));
         }
         a.addAll(List.of("-device", "virtio-rng-pci"));
+        if (spec.restoreFrom() != null) {
+            // QEMU runs the exec: URI with /bin/sh -c; the path is quoted for it.
+            String state = spec.restoreFrom().resolve("state").toString();
+            a.addAll(List.of("-incoming", "exec:cat '" + state.replace("'", "'\\''") + "'"));
+        }
         // Free-page reporting: the guest tells QEMU which pages it freed, and QEMU gives them back to
         // the host, so an idle sandbox costs what it uses rather than its peak.
         a.addAll(List.of("-device", "virtio-balloon-pci,free-page-reporting=on,deflate-on-oom=on"));

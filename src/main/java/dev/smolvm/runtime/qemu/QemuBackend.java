@@ -53,8 +53,10 @@ public final class QemuBackend implements Backend {
         try {
             FileModes.privateDir(spec.dir());
             if (!Files.exists(spec.overlayDisk())) {
-                Cmd.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", spec.baseDisk().toString(),
-                        spec.overlayDisk().toString(), spec.diskMib() + "M").check();
+                // A restore stands on the snapshot's frozen disk (qcow2), a boot on the image's root (raw).
+                Path backing = spec.restoreFrom() != null ? spec.restoreFrom().resolve("disk.qcow2") : spec.baseDisk();
+                Cmd.of("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", spec.restoreFrom() != null ? "qcow2" : "raw",
+                        "-b", backing.toString(), spec.overlayDisk().toString(), spec.diskMib() + "M").check();
             }
             Files.deleteIfExists(spec.pidFile());
             Files.deleteIfExists(spec.qmpSocket());
@@ -71,10 +73,27 @@ public final class QemuBackend implements Backend {
             if (spec.agentSocket() != null) {
                 FileModes.privateFile(spec.agentSocket());
             }
-            return Long.parseLong(Files.readString(spec.pidFile()).strip());
+            long pid = Long.parseLong(Files.readString(spec.pidFile()).strip());
+            if (spec.restoreFrom() != null) {
+                QemuSnapshots.awaitLoaded(spec, () -> isAlive(pid, spec.id()));
+            }
+            return pid;
         } catch (IOException | NumberFormatException e) {
+            if (spec.restoreFrom() != null) {
+                throw QemuSnapshots.notLoaded(); // it exits while still loading a state it cannot read
+            }
             throw SmolvmException.internal("QEMU started but wrote no pid file at " + spec.pidFile());
         }
+    }
+
+    @Override
+    public Map<String, String> snapshot(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume) {
+        return QemuSnapshots.save(spec, subject, state, frozenDisk, resume);
+    }
+
+    @Override
+    public Map<String, String> restoreTarget() {
+        return Map.of("qemu_version", QemuSnapshots.hostVersion(), "machine", QemuSnapshots.MACHINE);
     }
 
     @Override

@@ -16,13 +16,13 @@ class QemuArgvTest {
     private static VmSpec tapSpec() {
         return new VmSpec("vm-0a1b2c3d", DIR, Path.of("/img/vmlinuz"), Path.of("/img/initrd.img"),
                 Path.of("/img/base.qcow2"), "console=ttyS0 root=/dev/vda", 1024, 2, 4096,
-                NetworkMode.TAP, "smv7", "52:54:00:5d:00:07", null, DIR.resolve("agent.sock"));
+                NetworkMode.TAP, "smv7", "52:54:00:5d:00:07", null, DIR.resolve("agent.sock"), null);
     }
 
     private static VmSpec userSpec() {
         return new VmSpec("vm-0a1b2c3d", DIR, Path.of("/img/vmlinuz"), Path.of("/img/initrd.img"),
                 Path.of("/img/base.qcow2"), "console=ttyS0 root=/dev/vda", 512, 1, 4096,
-                NetworkMode.USER, null, null, 42022, null);
+                NetworkMode.USER, null, null, 42022, null, null);
     }
 
     /** Every value that follows an occurrence of {@code flag}. */

@@ -1,0 +1,153 @@
+package dev.smolvm.runtime.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.smolvm.ErrorCode;
+import dev.smolvm.SmolvmException;
+import dev.smolvm.host.Cmd;
+import dev.smolvm.host.Poll;
+import dev.smolvm.runtime.VmSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+
+/**
+ * Saving and loading a VM over QMP. Save: {@code stop}; the disk overlay as it is now is frozen (a
+ * hard link under the snapshot; QEMU reopens files by name, so none is renamed) and the VM is
+ * switched with {@code blockdev-snapshot-sync} to a new overlay standing on it, named by the
+ * directory's {@code disk.current}; {@code migrate} writes memory and devices to a file; {@code cont}.
+ * Load: QEMU started with {@code -incoming}, waited for until it has read the state, then {@code cont}.
+ */
+final class QemuSnapshots {
+    static final String MACHINE = "pc";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration SAVE_LIMIT = Duration.ofMinutes(5);
+
+    private QemuSnapshots() {
+    }
+
+    static Map<String, String> save(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume) {
+        Path qmp = spec.qmpSocket();
+        String version = version(qmp, subject);
+        qmp(qmp, subject, "{\"execute\":\"stop\"}");
+        try {
+            Path current = spec.overlayDisk();
+            Files.createLink(frozenDisk, current);
+            Path next = spec.dir().resolve("disk-" + Long.toHexString(System.nanoTime()) + ".qcow2");
+            Cmd.of("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "qcow2", "-b", frozenDisk.toString(),
+                    next.toString(), spec.diskMib() + "M").check();
+            qmp(qmp, subject, "{\"execute\":\"blockdev-snapshot-sync\",\"arguments\":{\"device\":\"root\","
+                    + "\"snapshot-file\":" + JSON.writeValueAsString(next.toString())
+                    + ",\"format\":\"qcow2\",\"mode\":\"existing\"}}");
+            Path pointer = spec.dir().resolve("disk.current.part");
+            Files.writeString(pointer, next.getFileName() + "\n");
+            Files.move(pointer, spec.dir().resolve("disk.current"), StandardCopyOption.ATOMIC_MOVE);
+            Path part = state.resolveSibling(state.getFileName() + ".part");
+            qmp(qmp, subject, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":"
+                    + JSON.writeValueAsString("exec:cat > '" + part.toString().replace("'", "'\\''") + "'") + "}}");
+            awaitSaved(qmp, subject);
+            Files.move(part, state, StandardCopyOption.ATOMIC_MOVE);
+            if (resume) {
+                qmp(qmp, subject, "{\"execute\":\"cont\"}");
+            }
+            return Map.of("qemu_version", version, "machine", MACHINE);
+        } catch (IOException | RuntimeException e) {
+            if (resume) {
+                Qmp.send(qmp, "cont"); // the source goes on whatever became of its snapshot
+            }
+            if (e instanceof SmolvmException se) {
+                throw se;
+            }
+            throw SmolvmException.internal("saving " + subject + " failed: " + e.getMessage());
+        }
+    }
+
+    /** After a launch with -incoming: waits until QEMU has read the state, then runs the VM. */
+    static void awaitLoaded(VmSpec spec, BooleanSupplier alive) {
+        Path qmp = spec.qmpSocket();
+        Poll.Deadline deadline = Poll.Deadline.in(Duration.ofMinutes(2));
+        String status = "";
+        while (!deadline.passed()) {
+            if (!alive.getAsBoolean()) {
+                throw notLoaded();
+            }
+            try {
+                status = JSON.readTree(Qmp.execute(qmp, "{\"execute\":\"query-status\"}")).path("return")
+                        .path("status").asText();
+            } catch (IOException notYet) {
+                status = "";
+            }
+            if (!status.isEmpty() && !status.equals("inmigrate")) {
+                break;
+            }
+            Poll.sleep(Duration.ofMillis(20));
+        }
+        if (!status.equals("paused") && !status.equals("running")) {
+            throw new SmolvmException(ErrorCode.TIMEOUT, "QEMU did not finish loading the snapshot's state (status '"
+                    + status + "').");
+        }
+        if (status.equals("paused")) {
+            qmp(qmp, "the restored VM", "{\"execute\":\"cont\"}");
+        }
+    }
+
+    static SmolvmException notLoaded() {
+        return SmolvmException.unavailable("QEMU could not load the snapshot's saved state (it exited): the state "
+                + "file is damaged or was made by a different QEMU or machine; delete the snapshot and take a new one.");
+    }
+
+    /** "major.minor.micro" of the QEMU binary on this host. */
+    static String hostVersion() {
+        var r = Cmd.of(QemuBackend.BINARY, "--version").run();
+        var m = Pattern.compile("version (\\d+)\\.(\\d+)(?:\\.(\\d+))?").matcher(r.stdout());
+        if (!r.ok() || !m.find()) {
+            throw SmolvmException.unavailable("cannot tell this host's QEMU version ('" + QemuBackend.BINARY
+                    + " --version' said: " + (r.stdout() + r.stderr()).strip() + ").");
+        }
+        return m.group(1) + "." + m.group(2) + "." + (m.group(3) == null ? "0" : m.group(3));
+    }
+
+    private static String version(Path qmp, String subject) {
+        try {
+            JsonNode q = JSON.readTree(qmp(qmp, subject, "{\"execute\":\"query-version\"}")).path("return").path("qemu");
+            return q.path("major").asInt() + "." + q.path("minor").asInt() + "." + q.path("micro").asInt();
+        } catch (IOException e) {
+            throw SmolvmException.internal("QEMU's version answer for " + subject + " was not JSON.");
+        }
+    }
+
+    private static void awaitSaved(Path qmp, String subject) {
+        Poll.Deadline deadline = Poll.Deadline.in(SAVE_LIMIT);
+        while (!deadline.passed()) {
+            String answer = qmp(qmp, subject, "{\"execute\":\"query-migrate\"}");
+            if (answer.contains("\"completed\"")) {
+                return;
+            }
+            if (answer.contains("\"failed\"") || answer.contains("\"cancelled\"")) {
+                throw SmolvmException.internal("QEMU could not save the state of " + subject + ": " + answer);
+            }
+            Poll.sleep(Duration.ofMillis(20));
+        }
+        throw new SmolvmException(ErrorCode.TIMEOUT, "saving the state of " + subject + " took longer than "
+                + SAVE_LIMIT.toMinutes() + " minutes.");
+    }
+
+    private static String qmp(Path socket, String subject, String json) {
+        String answer;
+        try {
+            answer = Qmp.execute(socket, json);
+        } catch (IOException e) {
+            throw SmolvmException.internal("could not reach the VM of " + subject + " over QMP: " + e.getMessage() + ".");
+        }
+        if (!answer.startsWith("{\"return\"")) {
+            throw SmolvmException.internal("QEMU refused " + json + " for " + subject + ": " + answer + ".");
+        }
+        return answer;
+    }
+}

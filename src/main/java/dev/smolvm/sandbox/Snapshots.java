@@ -1,0 +1,264 @@
+package dev.smolvm.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.smolvm.ErrorCode;
+import dev.smolvm.Home;
+import dev.smolvm.SmolvmException;
+import dev.smolvm.guest.AgentMux;
+import dev.smolvm.host.FileLock;
+import dev.smolvm.host.FileModes;
+import dev.smolvm.host.Progress;
+import dev.smolvm.image.Images;
+import dev.smolvm.store.SandboxRecord;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code sandbox snapshot create | list | delete | restore}. A snapshot is a directory
+ * {@code ~/.smolvm/snapshots/<name>/}: {@code state} (the VM's memory and devices), {@code disk.qcow2}
+ * (the source's disk as it was; the source goes on with a new overlay above it) and
+ * {@code snapshot.json} (what a restore must match, and what the new sandbox is made of). A
+ * restore is a new sandbox whose boot loads the state, then takes its own identity.
+ */
+public final class Snapshots {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** In a sandbox directory: the snapshots its disk stands on, one a line. */
+    static final String BASES = "snapshot-bases";
+    private final Home home;
+    private final Sandboxes sandboxes;
+
+    public Snapshots(Home home, Sandboxes sandboxes) {
+        this.home = home;
+        this.sandboxes = sandboxes;
+    }
+
+    /** A snapshot as {@code snapshot.json} has it. */
+    public record Snapshot(String name, String source, Instant createdAt, int memoryMib, int cpus, int diskMib,
+                           long stateBytes, long tookMs, JsonNode json) {
+        static Snapshot of(JsonNode n) {
+            return new Snapshot(n.path("name").asText(), n.path("source").asText(),
+                    Instant.parse(n.path("created_at").asText()), n.path("memory").asInt(), n.path("cpus").asInt(),
+                    n.path("disk_size").asInt(), n.path("state_bytes").asLong(), n.path("took_ms").asLong(), n);
+        }
+
+        /** The wire form (snapshot.json without what only a restore needs). */
+        public Map<String, Object> toJson() {
+            return Map.of("name", name, "source", source, "created_at", createdAt.toString(), "memory", memoryMib,
+                    "cpus", cpus, "disk_size", diskMib, "state_bytes", stateBytes, "took_ms", tookMs,
+                    "qemu_version", json.path("qemu_version").asText());
+        }
+    }
+
+    Path root() {
+        return home.root().resolve("snapshots");
+    }
+
+    private Path dir(String name) {
+        return root().resolve(name);
+    }
+
+    /** Saves a running or paused sandbox as snapshot {@code name} (default: NAME-<time>); it goes on as it was. */
+    public Snapshot create(String ref, String name, Progress progress) {
+        SandboxRecord r = sandboxes.reconciled(ref);
+        String snap = name != null ? name : r.name() + "-" + Long.toString(System.currentTimeMillis() / 1000, 36);
+        SandboxNames.validate(snap);
+        try (FileLock ignored = sandboxes.lockOf(r.id()); FileLock all = FileLock.acquire(root().resolve(".lock"))) {
+            r = sandboxes.reconciled(r.id());
+            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            if (status != SandboxStatus.RUNNING && status != SandboxStatus.PAUSED) {
+                throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' is " + r.status()
+                        + "; a snapshot is taken of a running or paused sandbox")
+                        .hint("start it with 'smolvm sandbox start " + r.name() + "'", "POST /sandboxes/" + r.id() + "/start");
+            }
+            Path sbDir = home.sandboxDir(r.id());
+            if (!AgentMux.usedBy(sbDir)) {
+                throw SmolvmException.unavailable("sandbox '" + r.name() + "' runs an image without the smolvm guest "
+                        + "agent, which a restored copy needs to take its own clock, entropy and address.");
+            }
+            Path dir = dir(snap);
+            if (Files.exists(dir)) {
+                throw SmolvmException.conflict("a snapshot named '" + snap + "' already exists").hint(
+                        "pick another --name or delete it with 'smolvm sandbox snapshot delete " + snap + "'",
+                        "pick another name or DELETE /snapshots/" + snap + " first");
+            }
+            progress.step("Saving sandbox '" + r.name() + "' as snapshot '" + snap + "'");
+            long t0 = System.nanoTime();
+            boolean disked = false;
+            try {
+                FileModes.privateDir(root());
+                FileModes.privateDir(dir);
+                Map<String, String> facts = sandboxes.backendOf(r).snapshot(sandboxes.specOf(r), "sandbox '" + r.name()
+                        + "'", dir.resolve("state"), dir.resolve("disk.qcow2"), status == SandboxStatus.RUNNING);
+                disked = true;
+                List<String> bases = bases(sbDir);
+                ObjectNode n = JSON.createObjectNode().put("name", snap).put("source", r.name()).put("source_id", r.id())
+                        .put("created_at", Instant.now().toString()).put("memory", r.memoryMib()).put("cpus", r.cpus())
+                        .put("disk_size", r.diskMib()).put("os", r.os()).put("image", r.image())
+                        .put("backend", r.backend()).put("egress", r.egress())
+                        .put("kernel_cmdline", kernelCmdline(r, sbDir))
+                        .put("state_bytes", Files.size(dir.resolve("state")))
+                        .put("took_ms", (System.nanoTime() - t0) / 1_000_000);
+                facts.forEach(n::put);
+                r.allowedCidrs().forEach(n.putArray("allowed_cidrs")::add);
+                bases.forEach(n.putArray("bases")::add);
+                Files.writeString(dir.resolve("snapshot.json.part"), n.toPrettyString());
+                Files.move(dir.resolve("snapshot.json.part"), dir.resolve("snapshot.json"),
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                List<String> mine = new ArrayList<>(bases);
+                mine.add(snap);
+                writeBases(sbDir, mine);
+                Snapshot s = Snapshot.of(n);
+                progress.step("Snapshot '" + snap + "' saved: " + s.stateBytes() / (1024 * 1024) + " MiB of memory and "
+                        + "device state in " + s.tookMs() + " ms");
+                return s;
+            } catch (IOException | RuntimeException e) {
+                if (!disked) {
+                    Images.deleteTree(dir); // the source still writes its own overlay: nothing here is needed
+                }
+                if (e instanceof SmolvmException se) {
+                    throw se;
+                }
+                throw SmolvmException.internal("the snapshot of sandbox '" + r.name() + "' failed: " + e.getMessage());
+            }
+        }
+    }
+
+    public List<Snapshot> list() {
+        List<Snapshot> out = new ArrayList<>();
+        for (Path d : children(root())) {
+            try {
+                if (Files.isRegularFile(d.resolve("snapshot.json"))) {
+                    out.add(Snapshot.of(JSON.readTree(d.resolve("snapshot.json").toFile())));
+                }
+            } catch (IOException | RuntimeException unreadable) {
+                // a damaged snapshot.json: not listed (prune reports the directory)
+            }
+        }
+        return out;
+    }
+
+    public Snapshot get(String name) {
+        SandboxNames.validate(name);
+        Path meta = dir(name).resolve("snapshot.json");
+        if (!Files.isRegularFile(meta)) {
+            throw SmolvmException.notFound("no snapshot named '" + name + "'")
+                    .hint("see 'smolvm sandbox snapshot list'", "see GET /snapshots");
+        }
+        try {
+            return Snapshot.of(JSON.readTree(meta.toFile()));
+        } catch (IOException | RuntimeException e) {
+            throw SmolvmException.internal("snapshot '" + name + "' has an unreadable snapshot.json: " + e.getMessage());
+        }
+    }
+
+    /** Deletes a snapshot nothing stands on; one a sandbox or another snapshot stands on is refused, naming it. */
+    public void delete(String name) {
+        get(name);
+        try (FileLock all = FileLock.acquire(root().resolve(".lock"))) {
+            for (Path sb : children(home.root().resolve("sandboxes"))) {
+                if (bases(sb).contains(name)) {
+                    String who = sandboxes.nameOf(sb.getFileName().toString());
+                    throw SmolvmException.conflict("sandbox '" + who + "' stands on snapshot '" + name + "' (its disk is "
+                            + "built on the snapshot's)").hint("delete sandbox '" + who + "' first",
+                            "DELETE /sandboxes/" + who + " first");
+                }
+            }
+            for (Snapshot other : list()) {
+                other.json().path("bases").forEach(b -> {
+                    if (b.asText().equals(name)) {
+                        throw SmolvmException.conflict("snapshot '" + other.name() + "' stands on snapshot '" + name
+                                + "'").hint("delete snapshot '" + other.name() + "' first",
+                                "DELETE /snapshots/" + other.name() + " first");
+                    }
+                });
+            }
+            Images.deleteTree(dir(name));
+        }
+    }
+
+    /** A new sandbox from snapshot {@code name}, its own machine. */
+    public Sandbox restore(String name, String newName, Progress progress) {
+        Snapshot s = get(name);
+        JsonNode j = s.json();
+        Path dir = dir(name);
+        Path state = dir.resolve("state");
+        try {
+            if (!Files.isRegularFile(state) || Files.size(state) != s.stateBytes()) {
+                throw SmolvmException.invalid("snapshot '" + name + "' is damaged: its state file " + (Files.exists(state)
+                        ? "has " + Files.size(state) + " bytes, not the " + s.stateBytes() + " it was saved with"
+                        : "is missing") + "; delete it with 'smolvm sandbox snapshot delete " + name + "'.");
+            }
+            if (!Files.isRegularFile(dir.resolve("disk.qcow2"))) {
+                throw SmolvmException.invalid("snapshot '" + name + "' is damaged: its disk is missing; delete it.");
+            }
+        } catch (IOException e) {
+            throw SmolvmException.internal("cannot read snapshot '" + name + "': " + e.getMessage());
+        }
+        var target = sandboxes.backendFor(j.path("backend").asText("qemu")).restoreTarget();
+        for (var want : target.entrySet()) {
+            String had = j.path(want.getKey()).asText();
+            if (!had.equals(want.getValue())) {
+                throw SmolvmException.unavailable("snapshot '" + name + "' was saved with " + want.getKey().replace('_', ' ')
+                        + " " + had + ", and this host has " + want.getValue() + "; a VM's state loads only into the "
+                        + "same, so create the sandbox afresh.");
+            }
+        }
+        List<String> cidrs = new ArrayList<>();
+        j.path("allowed_cidrs").forEach(c -> cidrs.add(c.asText()));
+        CreateRequest req = new CreateRequest(newName, "custom".equals(j.path("os").asText()) ? null : j.path("os").asText(),
+                "custom".equals(j.path("os").asText()) ? j.path("image").asText() : null, s.memoryMib(), s.diskMib(),
+                j.path("backend").asText("qemu"), s.cpus(), null).withNetwork(j.path("egress").asText(null),
+                cidrs.isEmpty() ? null : cidrs);
+        List<String> bases = new ArrayList<>();
+        j.path("bases").forEach(b -> bases.add(b.asText()));
+        bases.add(name);
+        progress.step("Restoring snapshot '" + name + "' (" + s.stateBytes() / (1024 * 1024) + " MiB of state)");
+        return sandboxes.createRestored(req, new Boot.Restore(dir, j.path("kernel_cmdline").asText(), bases), progress);
+    }
+
+    private static String kernelCmdline(SandboxRecord r, Path sbDir) throws IOException {
+        Path file = sbDir.resolve(Boot.CMDLINE);
+        if (!Files.isRegularFile(file)) {
+            throw SmolvmException.unavailable("sandbox '" + r.name() + "' was started by an older smolvm, which did not "
+                    + "keep what a restore needs; stop and start it, then take the snapshot.");
+        }
+        return Files.readString(file).strip();
+    }
+
+    static List<String> bases(Path sandboxDir) {
+        try {
+            return Files.isRegularFile(sandboxDir.resolve(BASES))
+                    ? Files.readAllLines(sandboxDir.resolve(BASES)).stream().filter(l -> !l.isBlank()).toList() : List.of();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    static void writeBases(Path sandboxDir, List<String> bases) {
+        try {
+            Files.write(sandboxDir.resolve(BASES), bases);
+        } catch (IOException e) {
+            throw SmolvmException.internal("cannot write " + sandboxDir.resolve(BASES) + ": " + e.getMessage());
+        }
+    }
+
+    private static List<Path> children(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+}

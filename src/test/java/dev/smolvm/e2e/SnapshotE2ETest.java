@@ -1,0 +1,189 @@
+package dev.smolvm.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Snapshots on real guests: one source sandbox with a file and a serving process, one snapshot of
+ * it, two restores that must be different machines, and the ways a snapshot can be unusable.
+ */
+@Tag("e2e")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SnapshotE2ETest {
+    private Cli cli;
+    private Path snapshots;
+
+    @BeforeAll
+    void source() {
+        cli = Cli.withFreshHome();
+        snapshots = cli.home().resolve("snapshots");
+        var c = cli.run("sandbox", "create", "--name", "src");
+        assertThat(c.code()).as(c.toString()).isZero();
+        var setup = cli.run("sandbox", "exec", "src", "--", "sh", "-c", "mkdir -p /srv && echo kept > /srv/index.html && "
+                + "cd /srv && setsid nohup python3 -m http.server 8000 >/dev/null 2>&1 < /dev/null & sleep 2; echo up");
+        assertThat(setup.out()).as(setup.toString()).isEqualTo("up\n");
+    }
+
+    @AfterAll
+    void cleanUp() {
+        cli.close();
+    }
+
+    private JsonNode guest(String sandbox) {
+        var r = cli.run("sandbox", "exec", sandbox, "--", "sh", "-c", "echo \"{\\\"hostname\\\":\\\"$(hostname)\\\","
+                + "\\\"uuid\\\":\\\"$(cat /proc/sys/kernel/random/uuid)\\\","
+                + "\\\"random\\\":\\\"$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n')\\\","
+                + "\\\"mac\\\":\\\"$(cat /sys/class/net/eth0/address)\\\",\\\"clock\\\":$(date +%s),"
+                + "\\\"addr\\\":\\\"$(ip -4 -o addr show eth0 | awk '{print $4}')\\\"}\"");
+        assertThat(r.code()).as(r.toString()).isZero();
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(r.out(), e);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aSnapshotOfARunningSandboxLeavesItRunning() {
+        var s = cli.run("sandbox", "snapshot", "create", "src", "--name", "s1", "--json");
+        assertThat(s.code()).as(s.toString()).isZero();
+        JsonNode data = s.json().path("data");
+        assertThat(data.path("name").asText()).isEqualTo("s1");
+        assertThat(data.path("source").asText()).isEqualTo("src");
+        assertThat(data.path("state_bytes").asLong()).isPositive();
+        assertThat(cli.run("sandbox", "exec", "src", "--", "cat", "/srv/index.html").out()).isEqualTo("kept\n");
+        assertThat(cli.run("sandbox", "info", "src", "--json").json().path("data").path("status").asText())
+                .isEqualTo("running");
+        assertThat(cli.run("sandbox", "snapshot", "list").out()).contains("s1").contains("src");
+    }
+
+    /** The file and the serving process are there after the restore, and a forward exposed anew reaches it. */
+    @Test
+    @Order(2)
+    void aRestoreCarriesOnWithFilesAndProcesses() {
+        var r = cli.run("sandbox", "snapshot", "restore", "s1", "--name", "r1", "--json");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.json().path("data").path("status").asText()).isEqualTo("running");
+        assertThat(cli.run("sandbox", "exec", "r1", "--", "cat", "/srv/index.html").out()).isEqualTo("kept\n");
+        assertThat(cli.run("port", "list", "r1").out()).as("no forward is carried over").doesNotContain("8000");
+        int port = Net.freePort();
+        var expose = cli.run("port", "expose", "r1", port + ":8000");
+        assertThat(expose.code()).as(expose.toString()).isZero();
+        assertThat(Net.get(port)).isEqualTo("kept\n");
+    }
+
+    /** Two restores of one snapshot: every copy reseeded, renamed, readdressed and set to the host's clock. */
+    @Test
+    @Order(3)
+    void twoRestoresAreDifferentMachines() {
+        var r = cli.run("sandbox", "snapshot", "restore", "s1", "--name", "r2");
+        assertThat(r.code()).as(r.toString()).isZero();
+        JsonNode a = guest("r1");
+        JsonNode b = guest("r2");
+        JsonNode src = guest("src");
+        assertThat(a.path("hostname").asText()).isEqualTo("r1");
+        assertThat(b.path("hostname").asText()).isEqualTo("r2");
+        for (String field : new String[] {"uuid", "random", "mac", "addr"}) {
+            assertThat(a.path(field).asText()).as(field).isNotEqualTo(b.path(field).asText())
+                    .isNotEqualTo(src.path(field).asText());
+        }
+        long now = Instant.now().getEpochSecond();
+        assertThat(a.path("clock").asLong()).isBetween(now - 30, now + 5);
+        assertThat(b.path("clock").asLong()).isBetween(now - 30, now + 5);
+        String info = cli.run("sandbox", "info", "r2", "--json").json().path("data").path("network").path("guest_ip").asText();
+        assertThat(b.path("addr").asText()).startsWith(info + "/");
+    }
+
+    @Test
+    @Order(4)
+    void aSnapshotSandboxesStandOnCannotBeDeleted() {
+        var d = cli.run("sandbox", "snapshot", "delete", "s1");
+        assertThat(d.code()).isNotZero();
+        assertThat(d.err()).contains("stands on snapshot 's1'").containsPattern("sandbox '(src|r1|r2)'");
+        assertThat(snapshots.resolve("s1")).isDirectory();
+        var missing = cli.run("sandbox", "snapshot", "restore", "nope");
+        assertThat(missing.err()).contains("no snapshot named 'nope'");
+    }
+
+    /** A damaged or foreign snapshot is one sentence, and leaves no sandbox, directory, VM or TAP behind. */
+    @Test
+    @Order(5)
+    void damagedAndMismatchedSnapshotsAreRefusedCleanly() throws Exception {
+        String meta = Files.readString(snapshots.resolve("s1").resolve("snapshot.json"));
+        fake("short", meta, 1000, null);
+        fake("garbage", meta, Files.size(snapshots.resolve("s1").resolve("state")), null);
+        fake("other-qemu", meta, -1, "1.0.0");
+        Files.delete(fake("nostate", meta, -1, null).resolve("state"));
+        int before = cli.run("sandbox", "list", "--json").json().path("data").size();
+        String taps = Host.sh("ip -o link show");
+        for (String[] c : new String[][] {{"short", "is damaged: its state file has 1000 bytes"},
+                {"nostate", "is damaged: its state file is missing"},
+                {"other-qemu", "was saved with qemu version 1.0.0"},
+                {"garbage", "could not load the snapshot's saved state"}}) {
+            var r = cli.run("sandbox", "snapshot", "restore", c[0], "--name", "bad-" + c[0]);
+            assertThat(r.code()).as(r.toString()).isNotZero();
+            assertThat(r.err()).as(r.toString()).contains(c[1]).doesNotContain("Exception");
+            assertThat(cli.run("sandbox", "info", "bad-" + c[0]).code()).isNotZero();
+        }
+        assertThat(cli.run("sandbox", "list", "--json").json().path("data").size()).isEqualTo(before);
+        assertThat(Host.sh("ip -o link show").lines().count()).isEqualTo(taps.lines().count());
+        try (var dirs = Files.list(cli.home().resolve("sandboxes"))) {
+            assertThat(dirs.count()).isEqualTo(before);
+        }
+    }
+
+    /** A copy of s1 under another name whose state is {@code stateBytes} zeros (-1: s1's, linked). */
+    private Path fake(String name, String meta, long stateBytes, String qemuVersion) throws Exception {
+        Path dir = Files.createDirectories(snapshots.resolve(name));
+        Files.createLink(dir.resolve("disk.qcow2"), snapshots.resolve("s1").resolve("disk.qcow2"));
+        if (stateBytes < 0) {
+            Files.createLink(dir.resolve("state"), snapshots.resolve("s1").resolve("state"));
+        } else {
+            try (var f = new java.io.RandomAccessFile(dir.resolve("state").toFile(), "rw")) {
+                f.setLength(stateBytes);
+            }
+        }
+        String m = meta.replace("\"name\" : \"s1\"", "\"name\" : \"" + name + "\"");
+        if (qemuVersion != null) {
+            m = m.replaceAll("\"qemu_version\" : \"[^\"]*\"", "\"qemu_version\" : \"" + qemuVersion + "\"");
+        }
+        Files.writeString(dir.resolve("snapshot.json"), m);
+        return dir;
+    }
+
+    @Test
+    @Order(6)
+    void pruneFindsSnapshotLeftoversAndDeleteWorksOnceNothingStandsOnIt() throws Exception {
+        Path half = Files.createDirectories(snapshots.resolve("half-saved"));
+        Files.writeString(half.resolve("state.part"), "partial");
+        var dry = cli.run("prune", "--dry-run", "--json");
+        assertThat(dry.json().path("data").path("would_remove").toString()).contains("snapshot-leftover")
+                .contains(half.toString()).doesNotContain(snapshots.resolve("s1").toString());
+        assertThat(cli.run("prune").code()).isZero();
+        assertThat(half).doesNotExist();
+        for (String fake : new String[] {"short", "garbage", "other-qemu", "nostate"}) {
+            assertThat(cli.run("sandbox", "snapshot", "delete", fake).code()).as(fake).isZero();
+        }
+        for (String sb : new String[] {"r1", "r2", "src"}) {
+            assertThat(cli.run("sandbox", "delete", "--force", sb).code()).isZero();
+        }
+        var d = cli.run("sandbox", "snapshot", "delete", "s1");
+        assertThat(d.code()).as(d.toString()).isZero();
+        assertThat(snapshots.resolve("s1")).doesNotExist();
+    }
+}
