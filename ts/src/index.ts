@@ -26,6 +26,7 @@ export type PortForwardRequest = Schemas["PortForwardRequest"];
 export type Protocol = Schemas["Protocol"];
 export type SandboxEnv = Schemas["SandboxEnv"];
 export type SandboxInfo = Schemas["SandboxInfo"];
+export type SnapshotInfo = Schemas["SnapshotInfo"];
 export type Shell = Schemas["Shell"];
 export type Status = Schemas["Status"];
 export type Transport = Schemas["Transport"];
@@ -292,12 +293,53 @@ export class PortsApi {
   }
 }
 
+/** Snapshots: save a sandbox's memory, devices and disk; restore new sandboxes from it. */
+export class SnapshotsApi {
+  constructor(private readonly client: Client<paths>) {}
+
+  /** POST /sandboxes/{id}/snapshots: snapshot a running or paused sandbox (it goes on as it was). */
+  create(id: string, name?: string): Promise<SnapshotInfo> {
+    return unwrap(
+      this.client.POST("/sandboxes/{id}/snapshots", { params: { path: { id } }, body: { name: name ?? null } }),
+      `Failed to snapshot sandbox ${id}`,
+    );
+  }
+
+  /** GET /snapshots: all snapshots. */
+  list(): Promise<SnapshotInfo[]> {
+    return unwrap(this.client.GET("/snapshots"), "Failed to list snapshots");
+  }
+
+  /**
+   * POST /snapshots/{name}/restore: a new running sandbox from the snapshot, as its own machine
+   * (new address, MAC, hostname; clock set; random generator reseeded). Forwards are not carried over.
+   */
+  restore(name: string, sandboxName?: string): Promise<SandboxInfo> {
+    return unwrap(
+      this.client.POST("/snapshots/{name}/restore", {
+        params: { path: { name } },
+        body: { name: sandboxName ?? null },
+      }),
+      `Failed to restore snapshot ${name}`,
+    );
+  }
+
+  /** DELETE /snapshots/{name}: refused (409) while a sandbox or another snapshot stands on it. */
+  delete(name: string): Promise<void> {
+    return unwrapVoid(
+      this.client.DELETE("/snapshots/{name}", { params: { path: { name } } }),
+      `Failed to delete snapshot ${name}`,
+    );
+  }
+}
+
 /** Client for a SmolVM HTTP API server. */
 export class Smolvm {
   /** The underlying typed openapi-fetch client, for calls not wrapped here. */
   readonly client: Client<paths>;
   readonly sandbox: SandboxApi;
   readonly ports: PortsApi;
+  readonly snapshots: SnapshotsApi;
 
   constructor(options: SmolvmOptions) {
     this.client = createClient<paths>({
@@ -307,6 +349,7 @@ export class Smolvm {
     });
     this.sandbox = new SandboxApi(this.client);
     this.ports = new PortsApi(this.client);
+    this.snapshots = new SnapshotsApi(this.client);
   }
 
   /** GET /health: liveness check (no token needed). */

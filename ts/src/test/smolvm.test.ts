@@ -218,10 +218,28 @@ describe("smolvm server", () => {
     assert.match(unset.message, /^Failed to unset environment variable KEPT of sandbox /);
     await rejectsWith(smolvm.sandbox.env.set(sandbox.id, { "1BAD": "x" }), 422, "invalid_input");
 
+    // snapshots: save, list, restore (the file is there in the new machine), delete once nothing stands on it.
+    const snap = await smolvm.snapshots.create(sandbox.id, "ts-snap");
+    assert.equal(snap.name, "ts-snap");
+    assert.ok(snap.state_bytes > 0, `state_bytes: ${snap.state_bytes}`);
+    assert.ok((await smolvm.snapshots.list()).some((s) => s.name === "ts-snap"));
+    const restored = await smolvm.snapshots.restore("ts-snap", "ts-restored");
+    created.push(restored.id);
+    assert.equal(restored.status, "running");
+    assert.notEqual(restored.network.guest_ip, info.network.guest_ip);
+    assert.equal(new TextDecoder().decode(await smolvm.sandbox.files.read(restored.id, "/root/ts/hello.txt")), "héllo\n");
+    const standing = await rejectsWith(smolvm.snapshots.delete("ts-snap"), 409, "conflict");
+    assert.match(standing.detail, /stands on snapshot 'ts-snap'/);
+    assert.equal(standing.message, `Failed to delete snapshot ts-snap: ${standing.detail}`);
+    await smolvm.sandbox.delete(restored.id);
+    created.splice(created.indexOf(restored.id), 1);
+
     await smolvm.sandbox.delete(sandbox.id);
     created.splice(created.indexOf(sandbox.id), 1);
 
     await rejectsWith(smolvm.sandbox.get(sandbox.id), 404, "not_found");
+    await smolvm.snapshots.delete("ts-snap");
+    await rejectsWith(smolvm.snapshots.restore("ts-snap"), 404, "not_found");
   });
 
   test("os: ubuntu is unavailable on this host (503)", { timeout: 120_000 }, async () => {

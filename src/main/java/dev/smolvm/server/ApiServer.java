@@ -58,6 +58,7 @@ public final class ApiServer implements AutoCloseable {
         SandboxRoutes sandboxes = new SandboxRoutes(smolvm);
         SandboxFileRoutes files = new SandboxFileRoutes(smolvm);
         SandboxEnvRoutes env = new SandboxEnvRoutes(smolvm);
+        SnapshotRoutes snapshots = new SnapshotRoutes(smolvm);
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = true;
@@ -83,6 +84,10 @@ public final class ApiServer implements AutoCloseable {
         app.post("/sandboxes/{id}/stop", sandboxes::stop);
         app.post("/sandboxes/{id}/pause", sandboxes::pause);
         app.post("/sandboxes/{id}/resume", sandboxes::resume);
+        app.post("/sandboxes/{id}/snapshots", snapshots::create);
+        app.get("/snapshots", snapshots::list);
+        app.delete("/snapshots/{name}", snapshots::delete);
+        app.post("/snapshots/{name}/restore", snapshots::restore);
         app.post("/sandboxes/{id}/exec", sandboxes::exec);
         app.post("/sandboxes/{id}/exec/stream", sandboxes::execStream);
         app.post("/sandboxes/{id}/ports", sandboxes::expose);

@@ -142,4 +142,19 @@ public final class ApiTypes {
 
     public record Health(@OpenApiRequired String status, @OpenApiRequired String version) {
     }
+
+    /** An optional name for what a request makes (a snapshot, a restored sandbox). */
+    public record NameBody(@OpenApiNullable String name) {
+    }
+
+    public record SnapshotInfo(
+            @OpenApiRequired String name,
+            @OpenApiRequired @OpenApiDescription("The sandbox it was taken of") String source,
+            @OpenApiRequired String created_at,
+            @OpenApiRequired int memory,
+            @OpenApiRequired int cpus,
+            @OpenApiRequired int disk_size,
+            @OpenApiRequired @OpenApiDescription("Bytes of saved memory and device state") long state_bytes,
+            @OpenApiRequired @OpenApiDescription("How long saving took") long took_ms) {
+    }
 }

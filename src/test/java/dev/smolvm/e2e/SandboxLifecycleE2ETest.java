@@ -274,7 +274,10 @@ class SandboxLifecycleE2ETest {
     @Test
     @Order(8)
     void ctrlCIsForwardedToTheGuestCommand() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // env --default-signal=INT: a test run started in the background (CI, 'cmd &') has SIGINT ignored, and
+        // a JVM that inherits an ignored SIGINT cannot handle it, so Ctrl-C would never reach the CLI at all.
+        ProcessBuilder pb = new ProcessBuilder("env", "--default-signal=INT",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "dev.smolvm.cli.Main", "sandbox", "exec", "life", "--", "sh", "-c",
                 "trap 'echo got-int; exit 130' INT; echo ready; sleep 30 & wait");
