@@ -305,6 +305,20 @@ export class SnapshotsApi {
     );
   }
 
+  /**
+   * POST /sandboxes/{id}/fork: `count` new running sandboxes that carry on from this moment of a
+   * running one (which keeps running); named `name`, or `name-1`, `name-2`, … when count > 1.
+   */
+  fork(id: string, options: { name?: string; count?: number } = {}): Promise<SandboxInfo[]> {
+    return unwrap(
+      this.client.POST("/sandboxes/{id}/fork", {
+        params: { path: { id } },
+        body: { name: options.name ?? null, count: options.count ?? null },
+      }),
+      `Failed to fork sandbox ${id}`,
+    );
+  }
+
   /** GET /snapshots: all snapshots. */
   list(): Promise<SnapshotInfo[]> {
     return unwrap(this.client.GET("/snapshots"), "Failed to list snapshots");

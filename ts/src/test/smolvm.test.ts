@@ -233,6 +233,15 @@ describe("smolvm server", () => {
     assert.equal(standing.message, `Failed to delete snapshot ts-snap: ${standing.detail}`);
     await smolvm.sandbox.delete(restored.id);
     created.splice(created.indexOf(restored.id), 1);
+    const clones = await smolvm.snapshots.fork(sandbox.id, { name: "ts-clone", count: 2 });
+    assert.deepEqual(clones.map((c) => c.name), ["ts-clone-1", "ts-clone-2"]);
+    for (const c of clones) {
+      created.push(c.id);
+      assert.equal((await smolvm.sandbox.exec(c.id, { command: "cat /root/ts/hello.txt" })).stdout, "héllo\n");
+      await smolvm.sandbox.delete(c.id);
+      created.splice(created.indexOf(c.id), 1);
+    }
+    assert.ok(!(await smolvm.snapshots.list()).some((s) => s.name.startsWith("fork-")), "a fork leaves no named snapshot");
 
     await smolvm.sandbox.delete(sandbox.id);
     created.splice(created.indexOf(sandbox.id), 1);

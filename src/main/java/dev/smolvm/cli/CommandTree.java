@@ -35,6 +35,7 @@ final class CommandTree {
                     node(SandboxStartCommand.class), node(SandboxStopCommand.class), node(SandboxDeleteCommand.class),
                     node(SandboxExecCommand.class), node(SandboxShellCommand.class), node(SandboxSshCommand.class),
                     node(SandboxLogsCommand.class), node(SandboxPauseCommand.class), node(SandboxResumeCommand.class),
+                    node(SandboxForkCommand.class),
                     node(SnapshotCommand.class, node(SnapshotCommand.Create.class), node(SnapshotCommand.ListSnapshots.class),
                             node(SnapshotCommand.Delete.class), node(SnapshotCommand.Restore.class)),
                     node(SandboxFileCommand.class,

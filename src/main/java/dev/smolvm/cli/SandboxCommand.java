@@ -15,6 +15,6 @@ final class SandboxCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "missing subcommand: choose one of create, list, info, start, stop, pause, resume, snapshot, delete, exec, shell, ssh, logs, file, env, port");
+                "missing subcommand: choose one of create, list, info, start, stop, pause, resume, snapshot, fork, delete, exec, shell, ssh, logs, file, env, port");
     }
 }

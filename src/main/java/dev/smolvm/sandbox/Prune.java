@@ -61,9 +61,12 @@ public final class Prune {
     private final TapNetwork taps;
     private final Collection<Backend> backends;
     private final ImageLeftovers images;
+    private final Snapshots snapshots;
 
-    Prune(Home home, SandboxStore store, TapNetwork taps, Collection<Backend> backends, ImageLeftovers images) {
+    Prune(Home home, SandboxStore store, TapNetwork taps, Collection<Backend> backends, ImageLeftovers images,
+          Snapshots snapshots) {
         this.home = home;
+        this.snapshots = snapshots;
         this.images = images;
         this.store = store;
         this.taps = taps;
@@ -207,6 +210,12 @@ public final class Prune {
                     if (!dryRun) {
                         Images.deleteTree(dir);
                     }
+                }
+            }
+            for (Path dir : snapshots.unusedHidden()) {
+                out.add(new Item("snapshot-leftover", dir.toString(), "a fork's snapshot that no sandbox stands on any more"));
+                if (!dryRun) {
+                    Images.deleteTree(dir);
                 }
             }
         }

@@ -354,7 +354,8 @@ public final class Sandboxes {
      * chains, SSH masters, directories, forwards files); on a dry run only lists them. See {@link Prune}.
      */
     public Prune.Result prune(boolean dryRun) {
-        return new Prune(home, store, tapNetwork, adapters.all(), new ImageLeftovers(images.root())).run(dryRun);
+        return new Prune(home, store, tapNetwork, adapters.all(), new ImageLeftovers(images.root()),
+                new Snapshots(home, this)).run(dryRun);
     }
 
     /** Names of all sandboxes, for {@code delete --all}. */

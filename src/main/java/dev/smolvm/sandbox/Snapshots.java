@@ -50,6 +50,17 @@ public final class Snapshots {
                     n.path("disk_size").asInt(), n.path("state_bytes").asLong(), n.path("took_ms").asLong(), n);
         }
 
+        boolean hidden() {
+            return json.path("hidden").asBoolean(false);
+        }
+
+        /** The names of the snapshots its disk stands on. */
+        List<String> bases() {
+            List<String> out = new ArrayList<>();
+            json.path("bases").forEach(b -> out.add(b.asText()));
+            return out;
+        }
+
         /** The wire form (snapshot.json without what only a restore needs). */
         public Map<String, Object> toJson() {
             return Map.of("name", name, "source", source, "created_at", createdAt.toString(), "memory", memoryMib,
@@ -68,6 +79,32 @@ public final class Snapshots {
 
     /** Saves a running or paused sandbox as snapshot {@code name} (default: NAME-<time>); it goes on as it was. */
     public Snapshot create(String ref, String name, Progress progress) {
+        return create(ref, name, false, progress);
+    }
+
+    /**
+     * {@code sandbox fork}: {@code count} new sandboxes that carry on from this moment of a running
+     * one, which keeps running. The snapshot between them is hidden (not listed): the clones' and
+     * the source's disks stand on it, and {@code prune} removes it once nothing does.
+     */
+    public List<Sandbox> fork(String ref, String newName, int count, Progress progress) {
+        if (count < 1 || count > 16) {
+            throw SmolvmException.invalid("--count must be 1 to 16, not " + count + ".");
+        }
+        SandboxRecord r = sandboxes.reconciled(ref);
+        if (newName != null) {
+            SandboxNames.validate(count == 1 ? newName : newName + "-" + count);
+        }
+        Snapshot s = create(r.id(), "fork-" + r.name() + "-" + Long.toString(System.nanoTime(), 36), true, progress);
+        List<Sandbox> clones = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            String name = newName == null ? null : count == 1 ? newName : newName + "-" + i;
+            clones.add(restore(s.name(), name, progress));
+        }
+        return clones;
+    }
+
+    private Snapshot create(String ref, String name, boolean hidden, Progress progress) {
         SandboxRecord r = sandboxes.reconciled(ref);
         String snap = name != null ? name : r.name() + "-" + Long.toString(System.currentTimeMillis() / 1000, 36);
         SandboxNames.validate(snap);
@@ -106,7 +143,7 @@ public final class Snapshots {
                         .put("backend", r.backend()).put("egress", r.egress())
                         .put("kernel_cmdline", kernelCmdline(r, sbDir))
                         .put("state_bytes", Files.size(dir.resolve("state")))
-                        .put("took_ms", (System.nanoTime() - t0) / 1_000_000);
+                        .put("took_ms", (System.nanoTime() - t0) / 1_000_000).put("hidden", hidden);
                 facts.forEach(n::put);
                 r.allowedCidrs().forEach(n.putArray("allowed_cidrs")::add);
                 bases.forEach(n.putArray("bases")::add);
@@ -132,7 +169,13 @@ public final class Snapshots {
         }
     }
 
+    /** The snapshots a user made (a fork's own is hidden). */
     public List<Snapshot> list() {
+        return all().stream().filter(s -> !s.hidden()).toList();
+    }
+
+    /** Every snapshot, hidden ones too. */
+    List<Snapshot> all() {
         List<Snapshot> out = new ArrayList<>();
         for (Path d : children(root())) {
             try {
@@ -164,6 +207,7 @@ public final class Snapshots {
     public void delete(String name) {
         get(name);
         try (FileLock all = FileLock.acquire(root().resolve(".lock"))) {
+            unusedHidden().forEach(Images::deleteTree); // a fork's snapshot nothing stands on is not in the way
             for (Path sb : children(home.root().resolve("sandboxes"))) {
                 if (bases(sb).contains(name)) {
                     String who = sandboxes.nameOf(sb.getFileName().toString());
@@ -172,7 +216,7 @@ public final class Snapshots {
                             "DELETE /sandboxes/" + who + " first");
                 }
             }
-            for (Snapshot other : list()) {
+            for (Snapshot other : all()) {
                 other.json().path("bases").forEach(b -> {
                     if (b.asText().equals(name)) {
                         throw SmolvmException.conflict("snapshot '" + other.name() + "' stands on snapshot '" + name
@@ -232,6 +276,15 @@ public final class Snapshots {
                     + "keep what a restore needs; stop and start it, then take the snapshot.");
         }
         return Files.readString(file).strip();
+    }
+
+    /** Hidden (fork) snapshots no sandbox and no other snapshot stands on any more. */
+    List<Path> unusedHidden() {
+        List<Snapshot> all = all();
+        List<String> used = new ArrayList<>();
+        children(home.root().resolve("sandboxes")).forEach(sb -> used.addAll(bases(sb)));
+        all.forEach(s -> used.addAll(s.bases()));
+        return all.stream().filter(s -> s.hidden() && !used.contains(s.name())).map(s -> dir(s.name())).toList();
     }
 
     static List<String> bases(Path sandboxDir) {

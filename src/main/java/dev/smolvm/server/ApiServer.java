@@ -85,6 +85,7 @@ public final class ApiServer implements AutoCloseable {
         app.post("/sandboxes/{id}/pause", sandboxes::pause);
         app.post("/sandboxes/{id}/resume", sandboxes::resume);
         app.post("/sandboxes/{id}/snapshots", snapshots::create);
+        app.post("/sandboxes/{id}/fork", snapshots::fork);
         app.get("/snapshots", snapshots::list);
         app.delete("/snapshots/{name}", snapshots::delete);
         app.post("/snapshots/{name}/restore", snapshots::restore);

@@ -157,4 +157,9 @@ public final class ApiTypes {
             @OpenApiRequired @OpenApiDescription("Bytes of saved memory and device state") long state_bytes,
             @OpenApiRequired @OpenApiDescription("How long saving took") long took_ms) {
     }
+
+    public record ForkRequest(
+            @OpenApiNullable @OpenApiDescription("Name of the clone; with count > 1, NAME-1, NAME-2, …") String name,
+            @OpenApiNullable @OpenApiDescription("How many clones, 1 to 16 (default 1)") Integer count) {
+    }
 }

@@ -77,6 +77,25 @@ final class SnapshotRoutes {
         ctx.status(HttpStatus.CREATED).json(SandboxRoutes.info(sb));
     }
 
+    @OpenApi(path = "/sandboxes/{id}/fork", methods = HttpMethod.POST, operationId = "forkSandbox", tags = "snapshot",
+            summary = "Clone a running sandbox: count new sandboxes that carry on from this moment of it",
+            description = "The source keeps running. Each clone is its own machine; with a name and a count above 1 "
+                    + "they are named NAME-1, NAME-2, … No named snapshot is left behind.",
+            security = @OpenApiSecurity(name = "bearer"),
+            pathParams = @OpenApiParam(name = "id", required = true, description = "Sandbox id or name"),
+            requestBody = @OpenApiRequestBody(content = @OpenApiContent(from = ApiTypes.ForkRequest.class)),
+            responses = {
+                    @OpenApiResponse(status = "201", content = @OpenApiContent(from = ApiTypes.SandboxInfo[].class)),
+                    @OpenApiResponse(status = "404", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "409", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class)),
+                    @OpenApiResponse(status = "422", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
+    void fork(Context ctx) {
+        var body = Bodies.read(ctx.body(), ApiTypes.ForkRequest.class, true);
+        var clones = smolvm.snapshots().fork(ctx.pathParam("id"), body.name(), body.count() == null ? 1 : body.count(),
+                Progress.SILENT);
+        ctx.status(HttpStatus.CREATED).json(clones.stream().map(SandboxRoutes::info).toList());
+    }
+
     static ApiTypes.SnapshotInfo info(Snapshots.Snapshot s) {
         return new ApiTypes.SnapshotInfo(s.name(), s.source(), s.createdAt().toString(), s.memoryMib(), s.cpus(),
                 s.diskMib(), s.stateBytes(), s.tookMs());

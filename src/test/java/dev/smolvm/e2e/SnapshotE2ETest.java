@@ -109,8 +109,31 @@ class SnapshotE2ETest {
         assertThat(b.path("addr").asText()).startsWith(info + "/");
     }
 
+    /** fork: clones in one step, each its own machine, the source running on, no snapshot to see. */
     @Test
     @Order(4)
+    void forkClonesARunningSandboxWithoutANamedSnapshot() {
+        var f = cli.run("sandbox", "fork", "src", "--name", "f", "--count", "2", "--json");
+        assertThat(f.code()).as(f.toString()).isZero();
+        assertThat(f.json().path("data").findValuesAsText("name")).containsExactly("f-1", "f-2");
+        JsonNode one = guest("f-1");
+        JsonNode two = guest("f-2");
+        assertThat(one.path("hostname").asText()).isEqualTo("f-1");
+        assertThat(one.path("uuid").asText()).isNotEqualTo(two.path("uuid").asText());
+        assertThat(cli.run("sandbox", "exec", "f-2", "--", "cat", "/srv/index.html").out()).isEqualTo("kept\n");
+        assertThat(cli.run("sandbox", "exec", "src", "--", "cat", "/srv/index.html").out()).isEqualTo("kept\n");
+        assertThat(cli.run("sandbox", "snapshot", "list", "--json").json().path("data").findValuesAsText("name"))
+                .containsExactly("s1");
+        for (String clone : new String[] {"f-1", "f-2"}) {
+            assertThat(cli.run("sandbox", "delete", "--force", clone).code()).isZero();
+        }
+        var bad = cli.run("sandbox", "fork", "src", "--count", "0");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--count must be 1 to 16");
+    }
+
+    @Test
+    @Order(5)
     void aSnapshotSandboxesStandOnCannotBeDeleted() {
         var d = cli.run("sandbox", "snapshot", "delete", "s1");
         assertThat(d.code()).isNotZero();
@@ -122,7 +145,7 @@ class SnapshotE2ETest {
 
     /** A damaged or foreign snapshot is one sentence, and leaves no sandbox, directory, VM or TAP behind. */
     @Test
-    @Order(5)
+    @Order(6)
     void damagedAndMismatchedSnapshotsAreRefusedCleanly() throws Exception {
         String meta = Files.readString(snapshots.resolve("s1").resolve("snapshot.json"));
         fake("short", meta, 1000, null);
@@ -167,7 +190,7 @@ class SnapshotE2ETest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void pruneFindsSnapshotLeftoversAndDeleteWorksOnceNothingStandsOnIt() throws Exception {
         Path half = Files.createDirectories(snapshots.resolve("half-saved"));
         Files.writeString(half.resolve("state.part"), "partial");
