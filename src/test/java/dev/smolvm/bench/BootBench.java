@@ -57,6 +57,7 @@ final class BootBench {
         Stats ce = Stats.of(createExec);
         report.add(new Row("boot", "create → first exec", "cli", "ms", ce, "bare QEMU", ce.median() / floor.median(),
                 "<= 1.15"));
+        SnapshotBench.run(cli, quick, report, floor);
     }
 
     /** Boots the image with nothing of smolvm around it and returns ms until init says ready. */
