@@ -57,7 +57,7 @@ final class SnapshotBench {
             }
         }
         Bench.check(cli.run("sandbox", "delete", "--force", "snapsrc"), "delete");
-        for (int i = 0; i < runs; i++) {
+        for (int i = runs - 1; i >= 0; i--) { // each later snapshot of snapsrc stands on the one before
             Bench.check(cli.run("sandbox", "snapshot", "delete", "bench" + i), "snapshot delete");
         }
         cli.run("prune"); // the forks' hidden snapshots
