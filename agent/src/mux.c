@@ -65,6 +65,46 @@ static size_t hello_len;
 static int used_since_hello;
 static uint32_t agent_pid;        /* from the agent's HELLO: a new pid is a new agent (it was respawned) */
 
+/*
+ * Liveness: when the agent has said nothing for HEALTH_EVERY_MS the mux pings it (on a stream of
+ * its own slot, 0), and after every frame from the agent it writes the time (epoch seconds) into
+ * the --health file, at most once a second. The host reads the file: a running sandbox whose agent
+ * has been silent for long is shown as not answering (a hung or crashed agent).
+ */
+#define HEALTH_EVERY_MS 2000
+#define HEALTH_STREAM 0x00ffffffu
+static const char *health_path;
+static long long last_heard_ms;   /* monotonic */
+static long long last_ping_ms;
+static time_t last_written;
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void heard(void) {
+    last_heard_ms = now_ms();
+    time_t t = time(NULL);
+    if (!health_path || t == last_written) {
+        return;
+    }
+    last_written = t;
+    char tmp[4200], line[32];
+    snprintf(tmp, sizeof tmp, "%s.part", health_path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return;
+    }
+    int n = snprintf(line, sizeof line, "%lld\n", (long long)t);
+    ssize_t w = write(fd, line, (size_t)n);
+    close(fd);
+    if (w == n) {
+        rename(tmp, health_path);
+    }
+}
+
 static void die(const char *what) {
     fprintf(stderr, "smolvm-agent-mux: %s: %s\n", what, strerror(errno));
     exit(1);
@@ -205,6 +245,7 @@ static int greet(struct client *cl) {
 
 /* A frame from the agent. */
 static void from_agent(const struct frame *f, const uint8_t *raw, size_t raw_len) {
+    heard();
     if (f->stream == 0) {
         if (f->type == T_HELLO) {
             /* The first hello; or the agent answering our "say hello again", harmless while nothing
@@ -416,10 +457,12 @@ int main(int argc, char **argv) {
             upstream = argv[++i];
         } else if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
             listen_path = argv[++i];
+        } else if (!strcmp(argv[i], "--health") && i + 1 < argc) {
+            health_path = argv[++i];
         } else if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
             wait_seconds = atoi(argv[++i]);
         } else {
-            fprintf(stderr, "usage: smolvm-agent-mux --upstream QEMU_SOCKET --listen MUX_SOCKET [--wait SECONDS]\n");
+            fprintf(stderr, "usage: smolvm-agent-mux --upstream QEMU_SOCKET --listen MUX_SOCKET [--wait SECONDS] [--health FILE]\n");
             return 2;
         }
     }
@@ -439,6 +482,8 @@ int main(int argc, char **argv) {
      * the same agent pid, so neither is taken for a restarted agent. The request reaches the agent
      * before any client's, so the session it resets holds nothing yet. */
     send_control(T_HELLO, 0, 0, 0);
+    last_heard_ms = now_ms();
+    last_ping_ms = last_heard_ms - 1;
 
     struct pollfd pf[SLOTS + 1];
     int slot_of[SLOTS + 1];
@@ -455,7 +500,15 @@ int main(int argc, char **argv) {
                 slot_of[n++] = s;
             }
         }
-        if (poll(pf, (nfds_t)n, -1) < 0) {
+        /* One ping at a time: an agent that does not answer is not sent more to pile up. */
+        long long quiet = now_ms() - last_heard_ms;
+        int answered = last_heard_ms >= last_ping_ms;
+        if (answered && quiet >= HEALTH_EVERY_MS) {
+            send_control(T_PING, HEALTH_STREAM, 0, 0);
+            last_ping_ms = now_ms();
+            continue; /* the ping goes out through POLLOUT */
+        }
+        if (poll(pf, (nfds_t)n, answered ? (int)(HEALTH_EVERY_MS - quiet) : HEALTH_EVERY_MS) < 0) {
             if (errno == EINTR) {
                 continue;
             }

@@ -21,7 +21,7 @@ final class SandboxListCommand extends BaseCommand {
     int run() {
         SandboxStatus wanted = status == null ? null : SandboxStatus.fromWire(status);
         List<Sandbox> shown = ctx().smolvm().sandboxes().list().stream()
-                .filter(s -> wanted != null ? s.status() == wanted : all || s.status().hasVm())
+                .filter(s -> wanted != null ? s.status() == wanted : all || s.status().hasVm() || s.pid() != null) // pid: a live VM whose agent is silent
                 .toList();
         return emit(shown.stream().map(Sandbox::toJson).toList(), () -> {
             if (shown.isEmpty()) {

@@ -48,7 +48,8 @@ public final class AgentMux {
             Files.deleteIfExists(socketIn(sandboxDir));
             Files.writeString(sandboxDir.resolve("agent.channel"), "agent\n"); // survives the socket files
             Process p = new ProcessBuilder("setsid", binary.toString(), "--upstream",
-                    sandboxDir.resolve(UPSTREAM).toString(), "--listen", socketIn(sandboxDir).toString(), "--wait", "60")
+                    sandboxDir.resolve(UPSTREAM).toString(), "--listen", socketIn(sandboxDir).toString(), "--wait", "60",
+                    "--health", sandboxDir.resolve(HEALTH).toString())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true)
@@ -57,6 +58,37 @@ public final class AgentMux {
             return p.pid();
         } catch (IOException e) {
             throw SmolvmException.internal("cannot start the guest agent's mux: " + e.getMessage());
+        }
+    }
+
+    /** The file the mux writes the time of the agent's last word into (epoch seconds). */
+    static final String HEALTH = "agent-health";
+    /** Silence longer than this, while the VM runs, means the agent is hung or gone. */
+    public static final java.time.Duration SILENCE_LIMIT = java.time.Duration.ofSeconds(10);
+
+    /**
+     * How long the agent of a running VM has said nothing, as its mux saw it (which pings it every
+     * 2 s when idle); empty when that is not known (no mux running, no word yet).
+     */
+    public static java.util.Optional<java.time.Duration> silence(Path sandboxDir) {
+        if (!running(sandboxDir)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            long last = Long.parseLong(Files.readString(sandboxDir.resolve(HEALTH)).strip());
+            return java.util.Optional.of(java.time.Duration.ofSeconds(Math.max(0,
+                    java.time.Instant.now().getEpochSecond() - last)));
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** A VM that was paused (its agent could not answer) or just restored: its silence starts now. */
+    public static void heardNow(Path sandboxDir) {
+        try {
+            Files.writeString(sandboxDir.resolve(HEALTH), java.time.Instant.now().getEpochSecond() + "\n");
+        } catch (IOException ignored) {
+            // the mux writes it again at the agent's next word
         }
     }
 

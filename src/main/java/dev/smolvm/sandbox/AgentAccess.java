@@ -56,8 +56,29 @@ final class AgentAccess {
         return channel(r).connect(() -> adapters.backend(r).isAlive(r.pid(), r.id()));
     }
 
+    /**
+     * Why a running sandbox's agent counts as not answering (silent past {@link AgentMux#SILENCE_LIMIT}
+     * though its mux pings it), with the end of the console; empty when it answers or cannot be told.
+     */
+    java.util.Optional<String> unresponsive(SandboxRecord r) {
+        if (!SandboxStatus.RUNNING.wireName().equals(r.status()) || !reaches(r)) {
+            return java.util.Optional.empty();
+        }
+        Path dir = home.sandboxDir(r.id());
+        return AgentMux.silence(dir).filter(d -> d.compareTo(AgentMux.SILENCE_LIMIT) > 0).map(d -> {
+            var tail = ConsoleLogs.tail(dev.smolvm.runtime.VmSpec.consoleLogIn(dir), 3);
+            return "the guest agent of sandbox '" + r.name() + "' has not answered for " + d.toSeconds() + " s (it is "
+                    + "hung or gone); restart the sandbox with 'smolvm sandbox stop " + r.name() + "' and 'smolvm sandbox "
+                    + "start " + r.name() + "'" + (tail.isEmpty() ? "" : "; the console ends with: " + String.join(" | ", tail));
+        });
+    }
+
     ExecResult exec(SandboxRecord r, ExecRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr,
                     ExecSignals signals, Supplier<SandboxRecord> now) {
+        var silent = unresponsive(r);
+        if (silent.isPresent()) {
+            throw SmolvmException.unavailable(silent.get() + ".");
+        }
         AgentChannel channel = channel(r);
         long started = System.nanoTime();
         try (AgentClient client = client(r)) {

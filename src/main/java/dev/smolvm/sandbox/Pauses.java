@@ -48,6 +48,9 @@ public final class Pauses {
                 throw wrongState.apply(r);
             }
             sandboxes.backendOf(r).setPaused(sandboxes.specOf(r), "sandbox '" + r.name() + "'", to == SandboxStatus.PAUSED);
+            if (to == SandboxStatus.RUNNING) {
+                dev.smolvm.guest.AgentMux.heardNow(sandboxes.specOf(r).dir()); // it could not answer while paused
+            }
             SandboxRecord changed = r.withStatus(to.wireName(), null);
             sandboxes.save(changed);
             return sandboxes.viewOf(changed);

@@ -293,7 +293,10 @@ public final class Sandboxes {
 
     /** What callers see of {@code r}, with the channel its guest is reached through. */
     private Sandbox view(SandboxRecord r) {
-        return Sandbox.of(r, agents.reaches(r) ? "agent" : "ssh");
+        // A running VM whose agent stopped answering is shown as error (the record stays running: the
+        // VM is there to stop); it is running again as soon as the agent answers.
+        SandboxRecord shown = agents.unresponsive(r).map(why -> r.withStatus(SandboxStatus.ERROR.wireName(), why)).orElse(r);
+        return Sandbox.of(shown, agents.reaches(r) ? "agent" : "ssh");
     }
 
     public Sandbox running(String ref) {
