@@ -117,6 +117,10 @@ final class Boot {
         p.add(Phase.keep("wait-ready", () -> readiness().await(deadline, this::vmAlive, "sandbox '" + r.name() + "'")));
         if (restore != null) {
             p.add(Phase.keep("identity", this::takeIdentity));
+        } else if (image.hasAgent()) {
+            // The network and hostname came on the kernel command line; the clock (the RTC gives only
+            // whole seconds) and fresh entropy come over the channel, one request.
+            p.add(Phase.keep("clock", this::pushClock));
         }
         p.add(Phase.of("channel", () -> channel.open(deadline, this::vmAlive, "sandbox '" + r.name() + "'"),
                 () -> channel.close()));
@@ -234,14 +238,26 @@ final class Boot {
     private void takeIdentity() {
         var agent = (dev.smolvm.guest.AgentChannel) channel;
         try (var client = agent.connect(this::vmAlive)) {
-            byte[] entropy = new byte[64];
-            new java.security.SecureRandom().nextBytes(entropy);
-            client.refreshIdentity(Instant.now(), entropy);
+            client.refreshIdentity(Instant.now(), entropy());
             agent.run(client, GuestIdentity.script(SandboxNames.hostname(r.name()),
                     networkMode == NetworkMode.TAP ? lease.guestIp() + "/" + Lease.PREFIX : null,
                     networkMode == NetworkMode.TAP ? lease.hostIp() : null,
                     networkMode == NetworkMode.TAP ? lease.mac() : null), Duration.ofSeconds(30));
         }
+    }
+
+    private void pushClock() {
+        try (var client = ((dev.smolvm.guest.AgentChannel) channel).connect(this::vmAlive)) {
+            if (client.hello().can("identity")) { // an image from before the request boots as it did
+                client.refreshIdentity(Instant.now(), entropy());
+            }
+        }
+    }
+
+    private static byte[] entropy() {
+        byte[] bytes = new byte[64];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     /** The VM, by the pid it reported or (killed before it was recorded) by its pid file. */

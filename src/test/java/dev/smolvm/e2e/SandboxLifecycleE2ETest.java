@@ -60,6 +60,12 @@ class SandboxLifecycleE2ETest {
         assertThat(Host.linkExists(tap)).as("TAP device %s exists", tap).isTrue();
         assertThat(Host.processAlive(data.get("pid").asLong())).isTrue();
         assertThat(r.out()).as("progress never goes into --json output").doesNotContain("Booting");
+        assertThat(data.get("phases").fieldNames()).toIterable().as("the clock is pushed over the agent's channel")
+                .contains("wait-ready", "clock", "channel");
+        var clock = cli.run("sandbox", "exec", "life", "--", "date", "+%s.%N");
+        double guest = Double.parseDouble(clock.out().strip());
+        assertThat(Math.abs(guest - System.currentTimeMillis() / 1000.0)).as("the guest's clock, to the host's")
+                .isLessThan(2.0);
     }
 
     /** Other local users must not read the key or state, nor drive the VM through its sockets. */
