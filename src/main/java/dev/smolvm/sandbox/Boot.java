@@ -230,34 +230,15 @@ final class Boot {
         deadline = Poll.Deadline.in(timeout);
     }
 
-    /**
-     * A restored guest is a copy: the same clock (the snapshot's moment), random generator state,
-     * address, MAC and hostname as its source. The agent sets the clock and reseeds the generator
-     * with host entropy; a script gives it this sandbox's address, MAC and hostname.
-     */
+    /** A restored guest takes its own identity ({@link GuestIdentity#take}). */
     private void takeIdentity() {
-        var agent = (dev.smolvm.guest.AgentChannel) channel;
-        try (var client = agent.connect(this::vmAlive)) {
-            client.refreshIdentity(Instant.now(), entropy());
-            agent.run(client, GuestIdentity.script(SandboxNames.hostname(r.name()),
-                    networkMode == NetworkMode.TAP ? lease.guestIp() + "/" + Lease.PREFIX : null,
-                    networkMode == NetworkMode.TAP ? lease.hostIp() : null,
-                    networkMode == NetworkMode.TAP ? lease.mac() : null), Duration.ofSeconds(30));
-        }
+        boolean tap = networkMode == NetworkMode.TAP;
+        GuestIdentity.take((dev.smolvm.guest.AgentChannel) channel, this::vmAlive, SandboxNames.hostname(r.name()),
+                tap ? lease.guestIp() + "/" + Lease.PREFIX : null, tap ? lease.hostIp() : null, tap ? lease.mac() : null);
     }
 
     private void pushClock() {
-        try (var client = ((dev.smolvm.guest.AgentChannel) channel).connect(this::vmAlive)) {
-            if (client.hello().can("identity")) { // an image from before the request boots as it did
-                client.refreshIdentity(Instant.now(), entropy());
-            }
-        }
-    }
-
-    private static byte[] entropy() {
-        byte[] bytes = new byte[64];
-        new java.security.SecureRandom().nextBytes(bytes);
-        return bytes;
+        GuestIdentity.pushClock((dev.smolvm.guest.AgentChannel) channel, this::vmAlive);
     }
 
     /** The VM, by the pid it reported or (killed before it was recorded) by its pid file. */

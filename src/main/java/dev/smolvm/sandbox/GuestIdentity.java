@@ -1,11 +1,20 @@
 package dev.smolvm.sandbox;
 
+import dev.smolvm.guest.AgentChannel;
 import dev.smolvm.guest.ShellWords;
 
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.BooleanSupplier;
+
 /**
- * The script that gives a restored guest this sandbox's hostname and, on a TAP network, its
- * address, gateway and MAC (the snapshot carried its source's). It uses the busybox every smolvm
- * image carries, so it needs nothing of the image. Pure: the values are quoted into it.
+ * What makes a guest its own machine. At boot the network and hostname come on the kernel command
+ * line, and the agent is sent the host's clock and fresh entropy ({@link #pushClock}). A restored
+ * guest is a copy: the same clock (the snapshot's moment), random generator state, address, MAC and
+ * hostname as its source; {@link #take} sends clock and entropy (the agent reseeds the kernel's
+ * generator) and runs {@link #script}, which gives it this sandbox's hostname and, on a TAP network,
+ * address, gateway and MAC, with the busybox every smolvm image carries.
  */
 final class GuestIdentity {
     static final String BUSYBOX = "/usr/lib/smolvm/busybox";
@@ -13,7 +22,29 @@ final class GuestIdentity {
     private GuestIdentity() {
     }
 
-    /** {@code cidr}, {@code gateway} and {@code mac} are null on a user-mode network (nothing to change). */
+    static void take(AgentChannel agent, BooleanSupplier vmAlive, String hostname, String cidr, String gateway,
+                     String mac) {
+        try (var client = agent.connect(vmAlive)) {
+            client.refreshIdentity(Instant.now(), entropy());
+            agent.run(client, script(hostname, cidr, gateway, mac), Duration.ofSeconds(30));
+        }
+    }
+
+    static void pushClock(AgentChannel agent, BooleanSupplier vmAlive) {
+        try (var client = agent.connect(vmAlive)) {
+            if (client.hello().can("identity")) { // an image from before the request boots as it did
+                client.refreshIdentity(Instant.now(), entropy());
+            }
+        }
+    }
+
+    private static byte[] entropy() {
+        byte[] bytes = new byte[64];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Pure. {@code cidr}, {@code gateway} and {@code mac} are null on a user-mode network (nothing to change). */
     static String script(String hostname, String cidr, String gateway, String mac) {
         String h = ShellWords.quote(hostname);
         StringBuilder s = new StringBuilder("set -e; B=" + BUSYBOX + "; ")
