@@ -113,15 +113,16 @@ final class ImageCommand implements Runnable {
                     "On this kind of host only the Debian image can be built: ubuntu and alpine need package",
                     "archives it cannot reach; windows needs a licensed disk."})
     static final class Build extends BaseCommand {
-        @Option(names = "--os", paramLabel = "OS", defaultValue = "debian", description = "Which image (default: ${DEFAULT-VALUE}).")
-        String os;
+        @Option(names = "--os", paramLabel = "OS", defaultValue = "debian",
+                description = "Which image: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+        GuestOs os;
 
         @Option(names = "--force", description = "Rebuild even if the image exists.")
         boolean force;
 
         @Override
         int run() {
-            GuestImage image = ctx().smolvm().images().build(GuestOs.parse(os), force, ctx().progress());
+            GuestImage image = ctx().smolvm().images().build(os, force, ctx().progress());
             return emit(json(image), () -> ctx().out.println("Image '" + image.name() + "' is ready at " + image.dir()));
         }
     }

@@ -40,7 +40,7 @@ public final class Main {
         CommandTree.attach(cl, args);
         cl.setOut(new PrintWriter(ctx.out, true));
         cl.setErr(new PrintWriter(ctx.err, true));
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        WireNameOptions.register(cl);
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionStrategy(parsed -> {
             UnknownCommand.check(parsed); // before --help is honoured

@@ -1,6 +1,7 @@
 package dev.smolvm.cli;
 
 import dev.smolvm.forward.ChannelOptions;
+import dev.smolvm.forward.CommChannel;
 import dev.smolvm.forward.Forward;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +36,7 @@ final class PortCommand implements Runnable {
     static class ChannelMixin {
         @Option(names = "--comm-channel", paramLabel = "{ssh,vsock}",
                 description = "Host-to-guest control channel; leave unset for auto-selection.")
-        String commChannel;
+        CommChannel commChannel;
     }
 
     /** The SSH options of expose and close. */

@@ -1,5 +1,9 @@
 package dev.smolvm.cli;
 
+import dev.smolvm.WireName;
+import dev.smolvm.image.GuestOs;
+import dev.smolvm.network.EgressPolicy;
+import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.sandbox.CreateRequest;
 import dev.smolvm.sandbox.Sandbox;
 import dev.smolvm.sandbox.Sandboxes;
@@ -24,8 +28,8 @@ final class SandboxCreateCommand extends BaseCommand {
     @Option(names = "--name", paramLabel = "NAME", description = "Sandbox name (default: its generated id, like vm-a1b2c3d4).")
     String name;
 
-    @Option(names = "--os", paramLabel = "OS", description = "Guest OS: alpine, ubuntu, windows (default: the Debian image).")
-    String os;
+    @Option(names = "--os", paramLabel = "OS", description = "Guest OS: ${COMPLETION-CANDIDATES} (default: the Debian image).")
+    GuestOs os;
 
     @Option(names = "--image", paramLabel = "IMAGE", description = "Image name from 'smolvm image list', or an image directory.")
     String image;
@@ -39,13 +43,13 @@ final class SandboxCreateCommand extends BaseCommand {
     @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs, at most the host's cores (default: 1).")
     Integer cpus;
 
-    @Option(names = "--backend", paramLabel = "BACKEND", description = "Runtime backend: qemu, firecracker, libkrun (default: qemu).")
-    String backend;
+    @Option(names = "--backend", paramLabel = "BACKEND", description = "Runtime backend: ${COMPLETION-CANDIDATES} (default: qemu).")
+    BackendKind backend;
 
     @Option(names = "--network", paramLabel = "MODE",
             description = "Egress: open (default; never the host's networks or 169.254.0.0/16 unless allowed), "
                     + "off (none), restricted (only --allow and DNS).")
-    String network;
+    EgressPolicy.Mode network;
 
     @Option(names = "--allow", paramLabel = "CIDR", split = ",",
             description = "Networks the sandbox may reach (repeatable or comma-separated), e.g. 10.1.2.0/24.")
@@ -55,10 +59,14 @@ final class SandboxCreateCommand extends BaseCommand {
             description = "How long to wait for the guest to answer (default: ${DEFAULT-VALUE}).")
     int bootTimeout;
 
+    private static String wire(WireName value) {
+        return value == null ? null : value.wireName();
+    }
+
     @Override
     int run() {
-        CreateRequest req = new CreateRequest(name, os, image, memory, diskSize, backend, cpus,
-                Duration.ofSeconds(bootTimeout)).withNetwork(network, allow);
+        CreateRequest req = new CreateRequest(name, wire(os), image, memory, diskSize, wire(backend), cpus,
+                Duration.ofSeconds(bootTimeout)).withNetwork(wire(network), allow);
         Sandboxes.Created created = ctx().smolvm().sandboxes().createTimed(req, ctx().progress());
         Sandbox sb = created.sandbox();
         Map<String, Object> json = new LinkedHashMap<>(sb.toJson());

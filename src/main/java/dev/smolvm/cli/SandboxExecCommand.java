@@ -45,7 +45,7 @@ final class SandboxExecCommand extends BaseCommand {
     @Option(names = "--shell", paramLabel = "MODE", defaultValue = "login",
             description = "login: run through the guest's login shell (profile read); raw: exec the words with no "
                     + "shell at all (default: ${DEFAULT-VALUE}).")
-    String shell;
+    ShellMode shell;
 
     @Option(names = {"-w", "--cwd"}, paramLabel = "DIR",
             description = "Run in this absolute guest directory instead of the user's home.")
@@ -66,7 +66,7 @@ final class SandboxExecCommand extends BaseCommand {
 
     @Override
     int run() {
-        ExecRequest req = ExecRequest.argv(command).withShell(ShellMode.parse(shell)).withTimeout(timeout)
+        ExecRequest req = ExecRequest.argv(command).withShell(shell).withTimeout(timeout)
                 .withCwd(cwd).withEnv(ExecRequest.parseEnv(env));
         var core = ctx().smolvm().sandboxes();
         if (start) {

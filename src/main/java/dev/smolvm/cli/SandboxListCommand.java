@@ -14,12 +14,12 @@ final class SandboxListCommand extends BaseCommand {
     @Option(names = {"-a", "--all"}, description = "Include stopped and failed sandboxes.")
     boolean all;
 
-    @Option(names = "--status", paramLabel = "STATUS", description = "Only sandboxes in this state: creating, starting, running, paused, stopped, error.")
-    String status;
+    @Option(names = "--status", paramLabel = "STATUS", description = "Only sandboxes in this state: ${COMPLETION-CANDIDATES}.")
+    SandboxStatus status;
 
     @Override
     int run() {
-        SandboxStatus wanted = status == null ? null : SandboxStatus.fromWire(status);
+        SandboxStatus wanted = status;
         List<Sandbox> shown = ctx().smolvm().sandboxes().list().stream()
                 .filter(s -> wanted != null ? s.status() == wanted : all || s.status().hasVm() || s.pid() != null) // pid: a live VM whose agent is silent
                 .toList();

@@ -9,14 +9,11 @@ import java.nio.file.Path;
  * How the host talks to the guest for a port command: {@code --comm-channel ssh|vsock} (null for
  * auto), {@code --ssh-user}, {@code --ssh-key}. Validated the same way for every door.
  */
-public record ChannelOptions(String commChannel, String sshUser, Path sshKey) {
+public record ChannelOptions(CommChannel commChannel, String sshUser, Path sshKey) {
     public static final ChannelOptions DEFAULTS = new ChannelOptions(null, null, null);
 
     public ChannelOptions validated() {
-        if (commChannel != null && !commChannel.equals("ssh") && !commChannel.equals("vsock")) {
-            throw SmolvmException.invalid("unknown control channel '" + commChannel + "': use ssh or vsock.");
-        }
-        if ("vsock".equals(commChannel)) {
+        if (commChannel == CommChannel.VSOCK) {
             throw SmolvmException.unavailable(Files.exists(Path.of("/dev/vhost-vsock"))
                     ? "the vsock control channel is not supported by this version of smolvm; use --comm-channel ssh."
                     : "the vsock control channel needs /dev/vhost-vsock, which this host does not have; "

@@ -1,20 +1,17 @@
 package dev.smolvm.forward;
 
+import dev.smolvm.WireName;
+
 /** Transport-layer protocol of a forward. */
-public enum Protocol {
-    TCP("tcp"), UDP("udp");
+public enum Protocol implements WireName {
+    TCP, UDP;
 
-    private final String wireName;
-
-    Protocol(String wireName) {
-        this.wireName = wireName;
-    }
-
-    public String wireName() {
-        return wireName;
+    @Override
+    public String toString() {
+        return wireName();
     }
 
     public static Protocol fromWire(String s) {
-        return "udp".equals(s) ? UDP : TCP;
+        return WireName.parse(Protocol.class, s, "protocol");
     }
 }

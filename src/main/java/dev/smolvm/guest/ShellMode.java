@@ -1,30 +1,20 @@
 package dev.smolvm.guest;
 
-import dev.smolvm.SmolvmException;
+import dev.smolvm.WireName;
 
 /** How a command is run in the guest. */
-public enum ShellMode {
+public enum ShellMode implements WireName {
     /** Through the guest user's login shell: pipes, variables and profile apply. */
-    LOGIN("login"),
+    LOGIN,
     /** As a plain argv: no shell interprets it. */
-    RAW("raw");
+    RAW;
 
-    private final String wireName;
-
-    ShellMode(String wireName) {
-        this.wireName = wireName;
-    }
-
-    public String wireName() {
-        return wireName;
+    @Override
+    public String toString() {
+        return wireName();
     }
 
     public static ShellMode parse(String s) {
-        for (ShellMode m : values()) {
-            if (m.wireName.equals(s)) {
-                return m;
-            }
-        }
-        throw SmolvmException.invalid("unknown shell '" + s + "': use 'login' or 'raw'.");
+        return WireName.parse(ShellMode.class, s, "shell");
     }
 }

@@ -1,23 +1,21 @@
 package dev.smolvm.image;
 
-import dev.smolvm.SmolvmException;
+import dev.smolvm.WireName;
 
 /**
  * Guest operating systems a sandbox may ask for. Debian is built from its package archive (the
  * offline default); Ubuntu and Alpine are pulled as OCI images; Windows is named so the error is precise.
  */
-public enum GuestOs {
-    DEBIAN("debian", null, null),
-    UBUNTU("ubuntu", "docker.io/library/ubuntu:24.04", "it is pulled from a registry: use 'smolvm image pull'"),
-    ALPINE("alpine", "docker.io/library/alpine:3.20", "it is pulled from a registry: use 'smolvm image pull'"),
-    WINDOWS("windows", null, "Windows guests need a licensed Windows disk image and UEFI firmware, which smolvm cannot make");
+public enum GuestOs implements WireName {
+    DEBIAN(null, null),
+    UBUNTU("docker.io/library/ubuntu:24.04", "it is pulled from a registry: use 'smolvm image pull'"),
+    ALPINE("docker.io/library/alpine:3.20", "it is pulled from a registry: use 'smolvm image pull'"),
+    WINDOWS(null, "Windows guests need a licensed Windows disk image and UEFI firmware, which smolvm cannot make");
 
-    private final String wireName;
     private final String ociReference;
     private final String whyNotBuildable;
 
-    GuestOs(String wireName, String ociReference, String whyNotBuildable) {
-        this.wireName = wireName;
+    GuestOs(String ociReference, String whyNotBuildable) {
         this.ociReference = ociReference;
         this.whyNotBuildable = whyNotBuildable;
     }
@@ -27,8 +25,9 @@ public enum GuestOs {
         return ociReference;
     }
 
-    public String wireName() {
-        return wireName;
+    @Override
+    public String toString() {
+        return wireName();
     }
 
     public boolean buildable() {
@@ -40,12 +39,6 @@ public enum GuestOs {
     }
 
     public static GuestOs parse(String value) {
-        for (GuestOs os : values()) {
-            if (os.wireName.equals(value)) {
-                return os;
-            }
-        }
-        throw SmolvmException.invalid("unknown guest OS '" + value + "': choose one of alpine, ubuntu, windows, "
-                + "or debian (the default).");
+        return WireName.parse(GuestOs.class, value, "guest OS");
     }
 }

@@ -1,6 +1,7 @@
 package dev.smolvm.network;
 
 import dev.smolvm.SmolvmException;
+import dev.smolvm.WireName;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,17 +12,12 @@ import java.util.List;
  * and its DNS resolver. Host-initiated traffic (the SSH channel, port forwards) is not egress.
  */
 public record EgressPolicy(Mode mode, List<Cidr> allowed) {
-    public enum Mode {
-        OPEN("open"), OFF("off"), RESTRICTED("restricted");
+    public enum Mode implements WireName {
+        OPEN, OFF, RESTRICTED;
 
-        private final String wireName;
-
-        Mode(String wireName) {
-            this.wireName = wireName;
-        }
-
-        public String wireName() {
-            return wireName;
+        @Override
+        public String toString() {
+            return wireName();
         }
     }
 

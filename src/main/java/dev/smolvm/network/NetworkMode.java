@@ -1,26 +1,22 @@
 package dev.smolvm.network;
 
 import dev.smolvm.SmolvmException;
+import dev.smolvm.WireName;
 
 /** How a guest's NIC reaches the host. */
-public enum NetworkMode {
+public enum NetworkMode implements WireName {
     /** A TAP device and a routed /30: the guest has its own address the host can reach. Needs root. */
-    TAP("tap"),
+    TAP,
     /** QEMU user-mode networking: no privileges; SSH reaches the guest through a host port forward. */
-    USER("user");
+    USER;
 
-    private final String wireName;
-
-    NetworkMode(String wireName) {
-        this.wireName = wireName;
-    }
-
-    public String wireName() {
-        return wireName;
+    @Override
+    public String toString() {
+        return wireName();
     }
 
     public static NetworkMode fromWire(String s) {
-        return "user".equals(s) ? USER : TAP;
+        return WireName.parse(NetworkMode.class, s, "network mode");
     }
 
     /**
@@ -32,7 +28,7 @@ public enum NetworkMode {
             return null;
         }
         for (NetworkMode m : values()) {
-            if (m.wireName.equals(value)) {
+            if (m.wireName().equals(value)) {
                 return m;
             }
         }

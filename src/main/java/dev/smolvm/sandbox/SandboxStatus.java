@@ -1,27 +1,18 @@
 package dev.smolvm.sandbox;
 
+import dev.smolvm.WireName;
+
 /** Lifecycle states as stored and shown. */
-public enum SandboxStatus {
-    CREATING("creating"), STARTING("starting"), RUNNING("running"), PAUSED("paused"), STOPPED("stopped"), ERROR("error");
+public enum SandboxStatus implements WireName {
+    CREATING, STARTING, RUNNING, PAUSED, STOPPED, ERROR;
 
-    private final String wireName;
-
-    SandboxStatus(String wireName) {
-        this.wireName = wireName;
-    }
-
-    public String wireName() {
-        return wireName;
+    @Override
+    public String toString() {
+        return wireName();
     }
 
     public static SandboxStatus fromWire(String s) {
-        for (SandboxStatus v : values()) {
-            if (v.wireName.equals(s)) {
-                return v;
-            }
-        }
-        throw dev.smolvm.SmolvmException.invalid("unknown status '" + s
-                + "': choose one of creating, starting, running, paused, stopped, error.");
+        return WireName.parse(SandboxStatus.class, s, "status");
     }
 
     /** Booting, booted or paused: the VM process is expected to exist. */

@@ -108,7 +108,9 @@ class BadInputE2ETest {
             assertNoStackTrace(r);
         }
         var unknown = cli.run("sandbox", "create", "--backend", "vmware");
-        assertThat(unknown.err()).isEqualTo("smolvm: unknown backend 'vmware': choose one of qemu, firecracker, libkrun.\n");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).isEqualTo("smolvm: Invalid value for option '--backend': 'vmware' is not one of qemu, "
+                + "firecracker, libkrun.\nTry 'smolvm sandbox create --help' for usage.\n");
         assertThat(cli.run("sandbox", "list", "--all", "--json").json().get("data")).isEmpty();
     }
 

@@ -281,7 +281,9 @@ class NetworkIsolationE2ETest {
         assertThat(cidr.code()).isEqualTo(1);
         assertThat(cidr.err()).contains("'10.1.2.300'");
         var json = cli.run("sandbox", "create", "--name", "bad", "--network", "nope", "--json").json();
-        assertThat(json.get("error").get("code").asText()).isEqualTo("invalid_input");
+        assertThat(json.get("error").get("code").asText()).isEqualTo("usage"); // an unknown mode is a usage error
+        assertThat(json.get("exit_code").asInt()).isEqualTo(2);
+        assertThat(json.get("error").get("message").asText()).contains("open, off, restricted");
         assertThat(cli.run("sandbox", "list", "--all").out()).doesNotContain("bad");
     }
 }

@@ -26,21 +26,27 @@ class ChannelOptionsTest {
     @Test
     void fullyGivenValidOptionsPass() throws Exception {
         Path key = Files.writeString(dir.resolve("id_ed25519"), "-----BEGIN OPENSSH PRIVATE KEY-----\n");
-        ChannelOptions o = new ChannelOptions("ssh", "ubuntu", key);
+        ChannelOptions o = new ChannelOptions(CommChannel.SSH, "ubuntu", key);
         assertThat(o.validated()).isSameAs(o);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"tcp", "SSH", "", "ssh ", "serial"})
     void unknownChannelIsInvalid(String channel) {
-        SmolvmException e = fail(new ChannelOptions(channel, null, null));
+        SmolvmException e = catchThrowableOfType(SmolvmException.class, () -> CommChannel.parse(channel));
         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT);
-        assertThat(e.getMessage()).isEqualTo("unknown control channel '" + channel + "': use ssh or vsock.");
+        assertThat(e.getMessage()).isEqualTo("unknown control channel '" + channel + "': choose one of ssh, vsock.");
+    }
+
+    @Test
+    void knownChannelsParse() {
+        assertThat(CommChannel.parse("ssh")).isEqualTo(CommChannel.SSH);
+        assertThat(CommChannel.parse("vsock")).isEqualTo(CommChannel.VSOCK);
     }
 
     @Test
     void vsockIsUnavailable() {
-        SmolvmException e = fail(new ChannelOptions("vsock", null, null));
+        SmolvmException e = fail(new ChannelOptions(CommChannel.VSOCK, null, null));
         assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
         assertThat(e.getMessage()).contains("vsock").contains("--comm-channel ssh");
         if (Files.exists(Path.of("/dev/vhost-vsock"))) {
@@ -64,7 +70,7 @@ class ChannelOptionsTest {
     @ParameterizedTest
     @ValueSource(strings = {"a b", "", "1root", "-x", "root;id", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "über"})
     void invalidUserIsInvalid(String user) {
-        SmolvmException e = fail(new ChannelOptions("ssh", user, null));
+        SmolvmException e = fail(new ChannelOptions(CommChannel.SSH, user, null));
         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT);
         assertThat(e.getMessage()).isEqualTo("invalid SSH user '" + user + "'.");
     }
@@ -84,8 +90,8 @@ class ChannelOptionsTest {
 
     @Test
     void channelIsCheckedFirst() {
-        SmolvmException e = fail(new ChannelOptions("tcp", "a b", dir.resolve("missing")));
-        assertThat(e.getMessage()).isEqualTo("unknown control channel 'tcp': use ssh or vsock.");
+        SmolvmException e = fail(new ChannelOptions(CommChannel.VSOCK, "a b", dir.resolve("missing")));
+        assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
     }
 
     private static SmolvmException fail(ChannelOptions o) {
