@@ -56,7 +56,7 @@ public final class Smolvm implements AutoCloseable {
                 BackendKind.LIBKRUN, new UnsupportedBackend(BackendKind.LIBKRUN, "libkrun", accelerator));
         this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, forcedNetwork);
         this.forwards = new PortForwards(home, sandboxes, env);
-        sandboxes.addListener(forwards);
+        sandboxes.addListener(forwards.lifecycle());
         this.files = new SandboxFiles(sandboxes);
         this.sandboxEnv = new SandboxEnv(home, sandboxes);
         sandboxes.addListener(sandboxEnv);

@@ -2,6 +2,8 @@ package dev.smolvm.cli;
 
 import dev.smolvm.forward.ForwardsFile;
 import dev.smolvm.forward.PortMapping;
+import dev.smolvm.forward.Protocol;
+import dev.smolvm.forward.TransportKind;
 import dev.smolvm.guest.GuestCommand;
 import dev.smolvm.guest.ShellWords;
 import dev.smolvm.guest.SshChannel;
@@ -38,8 +40,8 @@ final class AotTrainCommand extends BaseCommand {
         var sandboxes = smolvm.sandboxes().list();
         var home = smolvm.home();
         var file = new ForwardsFile(home.forwards().resolve("train.json"));
-        file.write("train", "vm-00000000", List.of(new dev.smolvm.forward.Forward(8080, 3000, "tcp", "8080:3000",
-                "nftables", "172.16.0.2", null, true, "2026-01-01T00:00:00Z")));
+        file.write("train", "vm-00000000", List.of(new dev.smolvm.forward.Forward(8080, 3000, Protocol.TCP,
+                "8080:3000", TransportKind.NFTABLES, "172.16.0.2", null, true, "2026-01-01T00:00:00Z")));
         file.read();
         file.delete();
         PortMapping.parse("8080:3000");

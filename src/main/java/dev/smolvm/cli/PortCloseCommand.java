@@ -25,7 +25,7 @@ final class PortCloseCommand extends BaseCommand {
     @Override
     int run() {
         Forward f = ctx().smolvm().forwards().close(sandbox, mapping, PortCommand.options(channel, ssh));
-        String s = PortCommand.suffix(f);
+        String s = f.suffix();
         return emit(PortCommand.json(sandbox, f), () ->
                 ctx().out.println("Closed localhost:" + f.hostPort() + s + " → guest:" + f.guestPort() + s));
     }

@@ -3,6 +3,7 @@ package dev.smolvm.cli;
 import dev.smolvm.forward.ChannelOptions;
 import dev.smolvm.forward.CommChannel;
 import dev.smolvm.forward.Forward;
+import dev.smolvm.forward.ForwardInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -10,7 +11,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 @Command(name = "port",
@@ -54,18 +54,8 @@ final class PortCommand implements Runnable {
         return new ChannelOptions(channel.commChannel, ssh == null ? null : ssh.sshUser, ssh == null ? null : ssh.sshKey);
     }
 
+    /** The forward's JSON, with the sandbox as the user named it. */
     static Map<String, Object> json(String sandbox, Forward f) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("sandbox", sandbox);
-        m.put("guest_port", f.guestPort());
-        m.put("host_port", f.hostPort());
-        m.put("mapping", f.mapping());
-        m.put("protocol", f.protocol());
-        m.put("transport", f.transport());
-        return m;
-    }
-
-    static String suffix(Forward f) {
-        return "udp".equals(f.protocol()) ? "/udp" : "";
+        return ForwardInfo.of(sandbox, f).toJson();
     }
 }

@@ -26,7 +26,7 @@ final class PortExposeCommand extends BaseCommand {
     @Override
     int run() {
         Forward f = ctx().smolvm().forwards().expose(sandbox, mapping, PortCommand.options(channel, ssh));
-        String s = PortCommand.suffix(f);
+        String s = f.suffix();
         return emit(PortCommand.json(sandbox, f), () -> {
             ctx().out.println("Exposed localhost:" + f.hostPort() + s + " → guest:" + f.guestPort() + s);
             ctx().out.println("Connect to localhost:" + f.hostPort());

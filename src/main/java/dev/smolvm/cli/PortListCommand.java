@@ -31,7 +31,7 @@ final class PortListCommand extends BaseCommand {
         data.put("pruned", l.pruned().stream().map(Forward::mapping).toList());
         return emit(data, () -> {
             for (Forward dead : l.pruned()) {
-                ctx().err.println("Removed dead forward " + dead.mapping() + " (" + dead.transport() + ")");
+                ctx().err.println("Removed dead forward " + dead.mapping() + " (" + dead.transport().wireName() + ")");
             }
             if (l.forwards().isEmpty()) {
                 ctx().out.println("No active port forwards for '" + sandbox + "'.");
@@ -39,7 +39,7 @@ final class PortListCommand extends BaseCommand {
             }
             Table t = new Table("Port Forwards — " + sandbox, "Host port", "Sandbox port", "Transport");
             for (Forward f : l.forwards()) {
-                t.row(f.hostPort(), f.guestPort() + PortCommand.suffix(f), f.transport());
+                t.row(f.hostPort(), f.guestPort() + f.suffix(), f.transport().wireName());
             }
             ctx().out.print(t.render());
         });

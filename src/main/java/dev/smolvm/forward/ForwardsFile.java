@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.smolvm.SmolvmException;
+import dev.smolvm.WireName;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -89,19 +90,31 @@ public final class ForwardsFile {
                 throw new com.fasterxml.jackson.core.JsonParseException(null, "a forward has no '" + field + "'");
             }
         }
-        return new Forward(f.get("host_port").asInt(), f.get("guest_port").asInt(), f.path("protocol").asText("tcp"),
-                f.path("mapping").asText(), f.get("transport").asText(), f.path("guest_ip").asText(null),
+        return new Forward(f.get("host_port").asInt(), f.get("guest_port").asInt(),
+                wire(Protocol.class, f.path("protocol").asText("tcp"), "protocol"), f.path("mapping").asText(),
+                wire(TransportKind.class, f.get("transport").asText(), "transport"), f.path("guest_ip").asText(null),
                 f.hasNonNull("pid") ? f.get("pid").asLong() : null, f.path("requested_host_port").asBoolean(false),
                 f.path("created_at").asText(null));
+    }
+
+    /** A wire name from the file; an unknown one makes the file corrupt, it is never read as a default. */
+    private static <E extends Enum<E> & WireName> E wire(Class<E> type, String value, String field)
+            throws JsonProcessingException {
+        try {
+            return WireName.parse(type, value, field);
+        } catch (SmolvmException e) {
+            throw new com.fasterxml.jackson.core.JsonParseException(null, "a forward's " + field + " is '" + value
+                    + "', not one of " + WireName.choices(type));
+        }
     }
 
     private static ObjectNode toJson(Forward f) {
         ObjectNode n = JSON.createObjectNode();
         n.put("host_port", f.hostPort());
         n.put("guest_port", f.guestPort());
-        n.put("protocol", f.protocol());
+        n.put("protocol", f.protocol().wireName());
         n.put("mapping", f.mapping());
-        n.put("transport", f.transport());
+        n.put("transport", f.transport().wireName());
         n.put("guest_ip", f.guestIp());
         if (f.pid() == null) {
             n.putNull("pid");

@@ -11,8 +11,8 @@ import java.util.List;
 /** Kernel NAT with nftables: no process per forward, lowest overhead. Needs a routable guest and root. */
 public final class NftablesTransport implements Transport {
     @Override
-    public String name() {
-        return "nftables";
+    public TransportKind kind() {
+        return TransportKind.NFTABLES;
     }
 
     @Override
@@ -30,7 +30,7 @@ public final class NftablesTransport implements Transport {
     @Override
     public void close(String sandboxId, Forward f) {
         String listing = listing();
-        List<NftForwardRules.RuleRef> refs = NftForwardRules.find(listing, NftForwardRules.tag(sandboxId, f.proto(), f.hostPort()));
+        List<NftForwardRules.RuleRef> refs = NftForwardRules.find(listing, NftForwardRules.tag(sandboxId, f.protocol(), f.hostPort()));
         if (!refs.isEmpty()) {
             Cmd.of("nft", "-f", "-").withStdin(NftForwardRules.delete(refs)).run();
         }
@@ -46,7 +46,7 @@ public final class NftablesTransport implements Transport {
 
     /** The same check against a listing already taken (one {@code nft} call for many forwards). */
     public boolean alive(String listing, String sandboxId, Forward f) {
-        return NftForwardRules.find(listing, NftForwardRules.tag(sandboxId, f.proto(), f.hostPort())).size() == 2;
+        return NftForwardRules.find(listing, NftForwardRules.tag(sandboxId, f.protocol(), f.hostPort())).size() == 2;
     }
 
     /** Host ports already DNATed by any smolvm forward on this host. */

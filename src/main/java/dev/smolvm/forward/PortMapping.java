@@ -12,6 +12,17 @@ import java.util.regex.Pattern;
 public record PortMapping(Integer hostPort, int guestPort, Protocol protocol) {
     private static final Pattern SYNTAX = Pattern.compile("(?:(\\d+):)?(\\d+)(?:/([A-Za-z]+))?");
 
+    /** A mapping from typed parts (the HTTP API's fields); ports are checked as {@link #parse} checks them. */
+    public PortMapping {
+        if (hostPort != null) {
+            port(hostPort.toString(), "host");
+        }
+        port(Integer.toString(guestPort), "sandbox");
+        if (protocol == null) {
+            protocol = Protocol.TCP;
+        }
+    }
+
     public static PortMapping parse(String text) {
         if (text == null || text.isBlank()) {
             throw SmolvmException.invalid("no port mapping given: use host-port:sandbox-port (e.g. 8080:3000) "
@@ -41,6 +52,12 @@ public record PortMapping(Integer hostPort, int guestPort, Protocol protocol) {
             throw SmolvmException.invalid(which + " port " + digits + " is out of range: ports are 1-65535.");
         }
         return (int) n;
+    }
+
+    /** The mapping as the user would write it: {@code 8080:3000}, {@code 3000}, {@code 5353:53/udp}. */
+    public String text() {
+        return hostPort == null ? guestPort + (protocol == Protocol.UDP ? "/udp" : "")
+                : format(hostPort, guestPort, protocol);
     }
 
     /** The canonical text, as {@code port close} takes it back: {@code 8080:3000} or {@code 5353:53/udp}. */

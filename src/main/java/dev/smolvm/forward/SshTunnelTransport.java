@@ -22,8 +22,8 @@ public final class SshTunnelTransport implements Transport {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
     @Override
-    public String name() {
-        return "ssh_tunnel";
+    public TransportKind kind() {
+        return TransportKind.SSH_TUNNEL;
     }
 
     /** Thrown when the host port turned out to be taken when ssh tried to bind it. */

@@ -2,8 +2,8 @@ package dev.smolvm.forward;
 
 /** One way to forward a host port to a guest port. */
 public interface Transport {
-    /** The name shown in the Transport column: {@code nftables} or {@code ssh_tunnel}. */
-    String name();
+    /** Which transport this is, as the Transport column shows it. */
+    TransportKind kind();
 
     /** Opens the forward; returns the tunnel pid, or null when no process is involved. */
     Long open(ForwardTarget target, Protocol protocol, int hostPort, int guestPort);

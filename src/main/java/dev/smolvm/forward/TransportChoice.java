@@ -12,18 +12,19 @@ public final class TransportChoice {
     private TransportChoice() {
     }
 
-    public static String choose(String forced, String networkMode) {
+    public static TransportKind choose(String forced, String networkMode) {
         if (forced != null && !forced.isBlank()) {
-            if (!forced.equals("nftables") && !forced.equals("ssh_tunnel")) {
-                throw SmolvmException.invalid("SMOLVM_PORT_TRANSPORT must be nftables or ssh_tunnel, not '" + forced + "'.");
-            }
-            if (forced.equals("nftables") && !"tap".equals(networkMode)) {
+            TransportKind kind = java.util.Arrays.stream(TransportKind.values())
+                    .filter(k -> k.wireName().equals(forced)).findFirst()
+                    .orElseThrow(() -> SmolvmException.invalid("SMOLVM_PORT_TRANSPORT must be nftables or ssh_tunnel, "
+                            + "not '" + forced + "'."));
+            if (kind == TransportKind.NFTABLES && !"tap".equals(networkMode)) {
                 throw SmolvmException.unavailable("the nftables transport needs a routable guest (TAP networking); "
                         + "this sandbox uses user-mode networking.");
             }
-            return forced;
+            return kind;
         }
-        return "tap".equals(networkMode) && nftablesUsable() ? "nftables" : "ssh_tunnel";
+        return "tap".equals(networkMode) && nftablesUsable() ? TransportKind.NFTABLES : TransportKind.SSH_TUNNEL;
     }
 
     static boolean nftablesUsable() {

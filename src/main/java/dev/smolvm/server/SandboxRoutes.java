@@ -1,11 +1,12 @@
 package dev.smolvm.server;
 
 import dev.smolvm.Smolvm;
-import dev.smolvm.SmolvmException;
 import dev.smolvm.forward.ChannelOptions;
 import dev.smolvm.forward.Forward;
+import dev.smolvm.forward.ForwardInfo;
 import dev.smolvm.forward.PortForwards;
 import dev.smolvm.forward.PortMapping;
+import dev.smolvm.forward.Protocol;
 import dev.smolvm.guest.ShellMode;
 import dev.smolvm.host.Progress;
 import dev.smolvm.sandbox.CapturedOutput;
@@ -196,8 +197,8 @@ final class SandboxRoutes {
         if (body.guest_port() == null) {
             throw new BadRequest("field 'guest_port' is required.");
         }
-        String proto = body.protocol() == ApiTypes.Protocol.udp ? "/udp" : "";
-        String mapping = (body.host_port() == null ? "" : body.host_port() + ":") + body.guest_port() + proto;
+        var mapping = new PortMapping(body.host_port(), body.guest_port(),
+                body.protocol() == null ? Protocol.TCP : Protocol.fromWire(body.protocol().name()));
         Sandbox sb = smolvm.sandboxes().get(ctx.pathParam("id"));
         Forward f = smolvm.forwards().expose(sb.id(), mapping, ChannelOptions.DEFAULTS);
         ctx.status(HttpStatus.CREATED).json(forward(sb.name(), f));
@@ -237,14 +238,7 @@ final class SandboxRoutes {
         if (!protocol.equals("tcp") && !protocol.equals("udp")) {
             throw new BadRequest("protocol must be tcp or udp, not '" + protocol + "'.");
         }
-        var listing = smolvm.forwards().list(ctx.pathParam("id"));
-        Forward f = listing.forwards().stream()
-                .filter(x -> x.hostPort() == hostPort && x.protocol().equals(protocol))
-                .findFirst()
-                .orElseThrow(() -> SmolvmException.notFound("no " + protocol + " forward on host port " + hostPort
-                        + " for sandbox '" + listing.sandbox().name() + "'."));
-        smolvm.forwards().close(listing.sandbox().id(), PortMapping.format(f.hostPort(), f.guestPort(), f.proto()),
-                ChannelOptions.DEFAULTS);
+        smolvm.forwards().close(ctx.pathParam("id"), hostPort, Protocol.fromWire(protocol));
         ctx.status(HttpStatus.NO_CONTENT);
     }
 
@@ -269,7 +263,8 @@ final class SandboxRoutes {
     }
 
     private static ApiTypes.PortForwardInfo forward(String sandbox, Forward f) {
-        return new ApiTypes.PortForwardInfo(sandbox, f.guestPort(), f.hostPort(), f.mapping(),
-                ApiTypes.Protocol.valueOf(f.protocol()), ApiTypes.Transport.valueOf(f.transport()));
+        ForwardInfo i = ForwardInfo.of(sandbox, f);
+        return new ApiTypes.PortForwardInfo(i.sandbox(), i.guestPort(), i.hostPort(), i.mapping(),
+                ApiTypes.Protocol.valueOf(i.protocol().wireName()), ApiTypes.Transport.valueOf(i.transport().wireName()));
     }
 }

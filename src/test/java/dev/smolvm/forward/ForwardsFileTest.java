@@ -19,9 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class ForwardsFileTest {
-    private static final Forward TUNNEL = new Forward(8080, 3000, "tcp", "8080:3000", "ssh_tunnel",
+    private static final Forward TUNNEL = new Forward(8080, 3000, Protocol.TCP, "8080:3000", TransportKind.SSH_TUNNEL,
             "10.0.2.15", 4242L, true, "2025-01-02T03:04:05Z");
-    private static final Forward NFT_UDP = new Forward(40123, 53, "udp", "40123:53/udp", "nftables",
+    private static final Forward NFT_UDP = new Forward(40123, 53, Protocol.UDP, "40123:53/udp", TransportKind.NFTABLES,
             "172.16.0.2", null, false, "2025-01-02T03:04:06Z");
 
     @TempDir
@@ -34,8 +34,8 @@ class ForwardsFileTest {
 
         List<Forward> read = new ForwardsFile(f.path()).read();
         assertThat(read).containsExactly(TUNNEL, NFT_UDP);
-        assertThat(read.get(0).proto()).isEqualTo(Protocol.TCP);
-        assertThat(read.get(1).proto()).isEqualTo(Protocol.UDP);
+        assertThat(read.get(0).protocol()).isEqualTo(Protocol.TCP);
+        assertThat(read.get(1).protocol()).isEqualTo(Protocol.UDP);
         assertThat(read.get(1).pid()).isNull();
     }
 
@@ -146,6 +146,25 @@ class ForwardsFileTest {
         assertThat(e.getMessage()).startsWith("the port forward state file " + p + " is corrupt (")
                 .endsWith("); fix or delete it, then run 'smolvm port list' again.");
         assertThat(Files.readString(p)).isEqualTo(content);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"protocol\": \"sctp\", \"transport\": \"nftables\"",
+            "\"protocol\": \"udp\", \"transport\": \"iptables\"", "\"protocol\": \"UDP\", \"transport\": \"nftables\""})
+    void anUnknownProtocolOrTransportIsCorruptNeverADefault(String fields) throws Exception {
+        String content = "{\"forwards\": [{\"host_port\": 80, \"guest_port\": 80, " + fields + "}]}";
+        Path p = Files.writeString(dir.resolve("web.json"), content);
+        SmolvmException e = catchThrowableOfType(SmolvmException.class, () -> new ForwardsFile(p).read());
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).startsWith("the port forward state file " + p + " is corrupt (a forward's ")
+                .contains("not one of");
+    }
+
+    @Test
+    void aFileWithoutProtocolIsTcp() throws Exception {
+        Path p = Files.writeString(dir.resolve("web.json"),
+                "{\"forwards\": [{\"host_port\": 80, \"guest_port\": 81, \"transport\": \"ssh_tunnel\"}]}");
+        assertThat(new ForwardsFile(p).read().get(0).protocol()).isEqualTo(Protocol.TCP);
     }
 
     private static List<String> fieldNames(JsonNode node) {

@@ -8,6 +8,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -122,6 +124,26 @@ class PortMappingTest {
                 .isEqualTo(new PortMapping(5353, 53, Protocol.UDP));
         assertThat(PortMapping.parse(PortMapping.format(1, 65535, Protocol.TCP)))
                 .isEqualTo(new PortMapping(1, 65535, Protocol.TCP));
+    }
+
+    @Test
+    void typedPartsAreCheckedLikeText() {
+        for (var bad : List.<Runnable>of(() -> new PortMapping(70000, 80, Protocol.TCP),
+                () -> new PortMapping(-1, 80, Protocol.TCP), () -> new PortMapping(null, 0, Protocol.UDP))) {
+            SmolvmException e = catchThrowableOfType(SmolvmException.class, bad::run);
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT);
+            assertThat(e.getMessage()).endsWith(" is out of range: ports are 1-65535.");
+        }
+        assertThat(new PortMapping(null, 3000, null).protocol()).as("no protocol is tcp").isEqualTo(Protocol.TCP);
+    }
+
+    @Test
+    void textIsWhatTheUserWouldWrite() {
+        assertThat(new PortMapping(null, 3000, Protocol.TCP).text()).isEqualTo("3000");
+        assertThat(new PortMapping(null, 53, Protocol.UDP).text()).isEqualTo("53/udp");
+        assertThat(new PortMapping(5353, 53, Protocol.UDP).text()).isEqualTo("5353:53/udp");
+        assertThat(PortMapping.parse(new PortMapping(8080, 80, Protocol.TCP).text())).isEqualTo(new PortMapping(8080, 80, Protocol.TCP));
     }
 
     private static void assertInvalid(String text, String message) {

@@ -17,12 +17,12 @@ class TransportChoiceTest {
     @ParameterizedTest
     @ValueSource(strings = {"tap", "user"})
     void forcedSshTunnelAlwaysWins(String mode) {
-        assertThat(TransportChoice.choose("ssh_tunnel", mode)).isEqualTo("ssh_tunnel");
+        assertThat(TransportChoice.choose("ssh_tunnel", mode)).isEqualTo(TransportKind.SSH_TUNNEL);
     }
 
     @Test
     void forcedNftablesWithTapIsTakenWithoutProbing() {
-        assertThat(TransportChoice.choose("nftables", "tap")).isEqualTo("nftables");
+        assertThat(TransportChoice.choose("nftables", "tap")).isEqualTo(TransportKind.NFTABLES);
     }
 
     @ParameterizedTest
@@ -51,13 +51,12 @@ class TransportChoiceTest {
     @NullSource
     @ValueSource(strings = {"", "   "})
     void unforcedWithUserModeIsSshTunnel(String forced) {
-        assertThat(TransportChoice.choose(forced, "user")).isEqualTo("ssh_tunnel");
+        assertThat(TransportChoice.choose(forced, "user")).isEqualTo(TransportKind.SSH_TUNNEL);
     }
 
     @Test
     void unforcedWithTapDependsOnTheHost() {
-        String chosen = TransportChoice.choose(null, "tap");
-        assertThat(chosen).isIn("nftables", "ssh_tunnel");
-        assertThat(chosen).isEqualTo(TransportChoice.nftablesUsable() ? "nftables" : "ssh_tunnel");
+        TransportKind chosen = TransportChoice.choose(null, "tap");
+        assertThat(chosen).isEqualTo(TransportChoice.nftablesUsable() ? TransportKind.NFTABLES : TransportKind.SSH_TUNNEL);
     }
 }
