@@ -24,6 +24,8 @@ export type PortForwardInfo = Schemas["PortForwardInfo"];
 export type PortForwardList = Schemas["PortForwardList"];
 export type PortForwardRequest = Schemas["PortForwardRequest"];
 export type Protocol = Schemas["Protocol"];
+export type PruneItem = Schemas["PruneItem"];
+export type PruneResult = Schemas["PruneResult"];
 export type SandboxEnv = Schemas["SandboxEnv"];
 export type SandboxInfo = Schemas["SandboxInfo"];
 export type SnapshotInfo = Schemas["SnapshotInfo"];
@@ -369,6 +371,15 @@ export class Smolvm {
   /** GET /health: liveness check (no token needed). */
   health(): Promise<Health> {
     return unwrap(this.client.GET("/health"));
+  }
+
+  /**
+   * POST /prune: remove what smolvm left on the server's host that no sandbox owns (only the
+   * server's smolvm home is touched), as `smolvm prune` does. With `dryRun`, nothing is removed and
+   * `would_remove` lists it; otherwise `removed` does.
+   */
+  prune(options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+    return unwrap(this.client.POST("/prune", { body: { dry_run: options.dryRun ?? false } }), "Failed to prune");
   }
 }
 

@@ -21,6 +21,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove what smolvm left on this host that no sandbox owns (orphan VMs, TAP devices, egress chains, SSH masters, directories, forwards files, image and snapshot leftovers)
+         * @description Only this server's smolvm home is touched; what cannot be attributed to it is left alone and said so in 'notes'. With dry_run, nothing is removed and 'would_remove' lists it.
+         */
+        post: operations["prune"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sandboxes": {
         parameters: {
             query?: never;
@@ -512,6 +532,29 @@ export interface components {
         };
         /** @enum {string} */
         Protocol: "tcp" | "udp";
+        PruneItem: {
+            /** @description vm, ssh-master, agent-mux, tap, egress-chain, directory, forwards, image-leftover or snapshot-leftover */
+            kind: string;
+            /** @description What it is on the host: a pid, a device, a path */
+            name: string;
+            /** @description Why no sandbox owns it */
+            why: string;
+        };
+        /** @description What to prune. Every field is optional. */
+        PruneRequest: {
+            /** @description Only list what would be removed (default false). */
+            dry_run?: boolean;
+        };
+        /** @description What a prune found: 'removed', or on a dry run 'would_remove' (never both), and what it left alone. */
+        PruneResult: {
+            dry_run: boolean;
+            /** @description What was removed (not on a dry run) */
+            removed?: components["schemas"]["PruneItem"][];
+            /** @description What would be removed (only on a dry run) */
+            would_remove?: components["schemas"]["PruneItem"][];
+            /** @description What was left alone and why, and other remarks */
+            notes: string[];
+        };
         /** @description Environment variables kept for a sandbox, by name. */
         SandboxEnv: {
             env: {
@@ -594,6 +637,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    prune: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PruneRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PruneResult"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -249,6 +249,25 @@ describe("smolvm server", () => {
     await rejectsWith(smolvm.sandbox.get(sandbox.id), 404, "not_found");
     await smolvm.snapshots.delete("ts-snap");
     await rejectsWith(smolvm.snapshots.restore("ts-snap"), 404, "not_found");
+  });
+
+  test("prune: a dry run lists an orphan and keeps it, then prune removes it", { timeout: 60_000 }, async () => {
+    const smolvm = new Smolvm({ baseUrl });
+    const orphan = path.join(server.home, "forwards", "ghost.json"); // no sandbox is named ghost
+    mkdirSync(path.dirname(orphan), { recursive: true });
+    writeFileSync(orphan, '{"sandbox": "ghost", "forwards": []}');
+
+    const dry = await smolvm.prune({ dryRun: true });
+    assert.equal(dry.dry_run, true);
+    assert.equal(dry.removed, undefined);
+    assert.ok(dry.would_remove?.some((i) => i.kind === "forwards" && i.name === orphan), JSON.stringify(dry));
+    assert.ok(existsSync(orphan), "a dry run removes nothing");
+
+    const done = await smolvm.prune();
+    assert.equal(done.dry_run, false);
+    assert.ok(done.removed?.some((i) => i.kind === "forwards" && i.name === orphan), JSON.stringify(done));
+    assert.ok(Array.isArray(done.notes));
+    assert.ok(!existsSync(orphan), "prune removed the orphan");
   });
 
   test("os: ubuntu is unavailable on this host (503)", { timeout: 120_000 }, async () => {

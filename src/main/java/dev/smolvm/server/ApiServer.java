@@ -59,6 +59,7 @@ public final class ApiServer implements AutoCloseable {
         SandboxFileRoutes files = new SandboxFileRoutes(smolvm);
         SandboxEnvRoutes env = new SandboxEnvRoutes(smolvm);
         SnapshotRoutes snapshots = new SnapshotRoutes(smolvm);
+        PruneRoutes prune = new PruneRoutes(smolvm);
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = true;
@@ -99,6 +100,7 @@ public final class ApiServer implements AutoCloseable {
         app.get("/sandboxes/{id}/env", env::list);
         app.put("/sandboxes/{id}/env", env::set);
         app.delete("/sandboxes/{id}/env/{name}", env::unset);
+        app.post("/prune", prune::prune);
 
         app.exception(Refused.class, (e, ctx) ->
                 ApiErrors.render(ctx, e.refusal.status(), e.refusal.code(), e.refusal.message()));

@@ -158,6 +158,26 @@ public final class ApiTypes {
             @OpenApiRequired @OpenApiDescription("How long saving took") long took_ms) {
     }
 
+    @OpenApiDescription("What to prune. Every field is optional.")
+    public record PruneRequest(
+            @OpenApiDescription("Only list what would be removed (default false).") Boolean dry_run) {
+    }
+
+    public record PruneItem(
+            @OpenApiRequired @OpenApiDescription("vm, ssh-master, agent-mux, tap, egress-chain, directory, forwards, "
+                    + "image-leftover or snapshot-leftover") String kind,
+            @OpenApiRequired @OpenApiDescription("What it is on the host: a pid, a device, a path") String name,
+            @OpenApiRequired @OpenApiDescription("Why no sandbox owns it") String why) {
+    }
+
+    @OpenApiDescription("What a prune found: 'removed', or on a dry run 'would_remove' (never both), and what it left alone.")
+    public record PruneResult(
+            @OpenApiRequired boolean dry_run,
+            @OpenApiDescription("What was removed (not on a dry run)") List<PruneItem> removed,
+            @OpenApiDescription("What would be removed (only on a dry run)") List<PruneItem> would_remove,
+            @OpenApiRequired @OpenApiDescription("What was left alone and why, and other remarks") List<String> notes) {
+    }
+
     public record ForkRequest(
             @OpenApiNullable @OpenApiDescription("Name of the clone; with count > 1, NAME-1, NAME-2, …") String name,
             @OpenApiNullable @OpenApiDescription("How many clones, 1 to 16 (default 1)") Integer count) {
