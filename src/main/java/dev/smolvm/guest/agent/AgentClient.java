@@ -8,14 +8,10 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,14 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #open}).
  */
 public final class AgentClient implements AutoCloseable {
-    /** What a request does with the frames of its stream. Called on the reader thread. */
-    interface StreamHandler {
-        void frame(Frame f);
-
-        void closed(AgentException why);
-    }
-
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     private final InputStream in;
     private final OutputStream out;
@@ -77,7 +66,7 @@ public final class AgentClient implements AutoCloseable {
             // whichever hello we see first: the agent's answer to it is then a harmless repeat.
             c.send(new Frame(Wire.HELLO, 0));
             Thread.ofPlatform().daemon().name("smolvm-agent-reader").start(c::readLoop);
-            await(c.hello, helloTimeout, "waiting for the guest agent to say hello");
+            Replies.await(c.hello, helloTimeout, "waiting for the guest agent to say hello");
         } catch (AgentException e) {
             c.close();
             throw e;
@@ -132,20 +121,18 @@ public final class AgentClient implements AutoCloseable {
                 if (hello.isDone()) {
                     return; // a second hello answers our request; the first one was acknowledged
                 }
-                Fields fl = f.fields();
-                int version = fl.u32(Wire.F_VERSION).orElse(0L).intValue();
-                if (version != Wire.VERSION) {
-                    hello.completeExceptionally(new AgentException("EPROTO", "the guest agent speaks protocol version "
-                            + version + "; this smolvm speaks " + Wire.VERSION));
+                AgentHello h;
+                try {
+                    h = AgentHello.from(f.fields());
+                } catch (AgentException e) {
+                    hello.completeExceptionally(e);
                     return;
                 }
                 send(new Frame(Wire.HELLO_ACK, 0, Fields.builder().u32(Wire.F_VERSION, Wire.VERSION).build()));
-                hello.complete(new AgentHello(version, List.copyOf(fl.strings(Wire.F_CAP)),
-                        fl.string(Wire.F_AGENT).orElse("unknown"), fl.u32(Wire.F_PID).orElse(0L),
-                        fl.u32(Wire.F_MAX_PAYLOAD).orElse((long) Wire.MAX_PAYLOAD)));
+                hello.complete(h);
             }
             case Wire.ERROR -> {
-                AgentException e = errorOf(f);
+                AgentException e = Replies.errorOf(f);
                 fail(new AgentException(e.agentCode(), "the guest agent ended the session: " + e.getMessage()));
                 closeQuietly();
             }
@@ -204,7 +191,7 @@ public final class AgentClient implements AutoCloseable {
         streams.remove(id);
     }
 
-    private int open(StreamHandler h) {
+    int open(StreamHandler h) {
         int id;
         do {
             id = lastId.incrementAndGet() & 0x7fffffff;
@@ -212,38 +199,14 @@ public final class AgentClient implements AutoCloseable {
         return id;
     }
 
-    /** A request answered by one frame (or an error); the frame completes the future. */
-    private static final class Reply implements StreamHandler {
-        final CompletableFuture<Frame> future = new CompletableFuture<>();
-        private final int[] finalTypes;
-
-        Reply(int... finalTypes) {
-            this.finalTypes = finalTypes;
-        }
-
-        @Override
-        public void frame(Frame f) {
-            if (f.type() == Wire.ERROR) {
-                future.completeExceptionally(errorOf(f));
-            } else if (Arrays.stream(finalTypes).anyMatch(t -> t == f.type())) {
-                future.complete(f);
-            }
-        }
-
-        @Override
-        public void closed(AgentException why) {
-            future.completeExceptionally(why);
-        }
-    }
-
     /** A round trip through the agent. */
     public Duration ping() {
-        Reply r = new Reply(Wire.PONG);
+        Replies.Reply r = new Replies.Reply(Wire.PONG);
         int id = open(r);
         long t0 = System.nanoTime();
         try {
             send(new Frame(Wire.PING, id));
-            await(r.future, REQUEST_TIMEOUT, "waiting for the guest agent to answer a ping");
+            Replies.await(r.future, REQUEST_TIMEOUT, "waiting for the guest agent to answer a ping");
             return Duration.ofNanos(System.nanoTime() - t0);
         } finally {
             forget(id);
@@ -255,13 +218,13 @@ public final class AgentClient implements AutoCloseable {
      * its kernel's random generator, which is reseeded at once (agent capability "identity").
      */
     public void refreshIdentity(java.time.Instant now, byte[] entropy) {
-        Reply r = new Reply(Wire.IDENTITY_DONE);
+        Replies.Reply r = new Replies.Reply(Wire.IDENTITY_DONE);
         int id = open(r);
         try {
             long ns = now.getEpochSecond() * 1_000_000_000L + now.getNano();
             send(new Frame(Wire.IDENTITY, id, java.nio.ByteBuffer.allocate(8 + entropy.length).putLong(ns)
                     .put(entropy).array()));
-            await(r.future, REQUEST_TIMEOUT, "waiting for the guest agent to take its new identity");
+            Replies.await(r.future, REQUEST_TIMEOUT, "waiting for the guest agent to take its new identity");
         } finally {
             forget(id);
         }
@@ -295,54 +258,11 @@ public final class AgentClient implements AutoCloseable {
     }
 
     /**
-     * Writes {@code data} to {@code path} in the guest, atomically: the file is replaced only when
-     * all of it has arrived and been synced. {@code mode} null keeps the replaced file's mode (new
-     * files: 0644). Returns the bytes written. If reading {@code data} fails midway, the write is
-     * cancelled and the old file stays.
+     * Writes {@code data} to {@code path} in the guest, replacing the file only once all of it is
+     * synced ({@code mode} null: the old file's, or 0644); returns the bytes written. See {@link FileTransfer}.
      */
     public long writeFile(String path, InputStream data, Integer mode, boolean createDirs) {
-        Reply r = new Reply(Wire.FILE_DONE);
-        int id = open(r);
-        try {
-            Fields.Builder b = Fields.builder().string(Wire.F_PATH, path);
-            if (mode != null) {
-                b.u32(Wire.F_MODE, mode);
-            }
-            if (!createDirs) {
-                b.u32(Wire.F_NO_MKDIR, 1);
-            }
-            send(new Frame(Wire.FILE_WRITE, id, b.build()));
-            sendData(id, data, r.future);
-            Frame done = await(r.future, null, "writing " + path);
-            return done.fields().u64(Wire.F_SIZE).orElse(0);
-        } finally {
-            forget(id);
-        }
-    }
-
-    private void sendData(int id, InputStream data, CompletableFuture<Frame> answer) {
-        byte[] buf = new byte[Wire.CHUNK];
-        try {
-            while (!answer.isDone()) { // an early answer is an error: stop sending
-                int n = data.readNBytes(buf, 0, buf.length);
-                if (n == 0) {
-                    send(new Frame(Wire.DATA, id));
-                    return;
-                }
-                send(new Frame(Wire.DATA, id, Arrays.copyOf(buf, n)));
-            }
-        } catch (IOException e) {
-            send(new Frame(Wire.CANCEL, id));
-            try {
-                answer.get(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS); // the agent removed its temporary file
-            } catch (ExecutionException | TimeoutException ignored) {
-                // ECANCELED is the expected answer
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
-            throw new AgentException("EIO", "reading the data to upload failed, so the file was left as it was: "
-                    + e.getMessage(), e);
-        }
+        return new FileTransfer(this).write(path, data, mode, createDirs);
     }
 
     /** Reads {@code path} in the guest into {@code sink}; its size and mode. */
@@ -355,94 +275,7 @@ public final class AgentClient implements AutoCloseable {
      * the first byte (an HTTP response sets its headers there). Called on the reader thread.
      */
     public FileInfo readFile(String path, OutputStream sink, java.util.function.Consumer<FileInfo> onInfo) {
-        CompletableFuture<FileInfo> done = new CompletableFuture<>();
-        long[] meta = new long[2];
-        IOException[] sinkFailure = new IOException[1];
-        int id = open(new StreamHandler() {
-            @Override
-            public void frame(Frame f) {
-                switch (f.type()) {
-                    case Wire.FILE_INFO -> {
-                        meta[0] = f.fields().u64(Wire.F_SIZE).orElse(0);
-                        meta[1] = f.fields().u32(Wire.F_MODE).orElse(0L);
-                        try {
-                            onInfo.accept(new FileInfo(meta[0], (int) meta[1]));
-                        } catch (RuntimeException e) {
-                            sinkFailure[0] = new IOException(e.getMessage(), e);
-                            sendLater(new Frame(Wire.CANCEL, f.stream()));
-                        }
-                    }
-                    case Wire.DATA -> {
-                        if (sinkFailure[0] == null) {
-                            try {
-                                sink.write(f.payload());
-                            } catch (IOException e) {
-                                sinkFailure[0] = e;
-                                sendLater(new Frame(Wire.CANCEL, f.stream()));
-                            }
-                        }
-                    }
-                    case Wire.FILE_DONE -> done.complete(new FileInfo(f.fields().u64(Wire.F_SIZE).orElse(0),
-                            (int) meta[1]));
-                    case Wire.ERROR -> done.completeExceptionally(errorOf(f));
-                    default -> {
-                    }
-                }
-            }
-
-            @Override
-            public void closed(AgentException why) {
-                done.completeExceptionally(why);
-            }
-        });
-        try {
-            send(new Frame(Wire.FILE_READ, id, Fields.builder().string(Wire.F_PATH, path).build()));
-            try {
-                return await(done, null, "reading " + path);
-            } catch (AgentException e) {
-                if (sinkFailure[0] != null) {
-                    throw new AgentException("EIO", "writing what was read from " + path + " failed: "
-                            + sinkFailure[0].getMessage(), sinkFailure[0]);
-                }
-                throw e;
-            }
-        } finally {
-            forget(id);
-        }
-    }
-
-    // ---- helpers ----
-
-    static AgentException errorOf(Frame f) {
-        Fields fl;
-        try {
-            fl = f.fields();
-        } catch (AgentProtocolException e) {
-            return new AgentException("EPROTO", "the guest agent sent an unreadable error");
-        }
-        String code = fl.string(Wire.F_CODE).orElse("EIO");
-        return new AgentException(code, fl.string(Wire.F_MESSAGE).orElse("the guest agent refused (" + code + ")"));
-    }
-
-    static <T> T await(CompletableFuture<T> f, Duration timeout, String what) {
-        try {
-            return timeout == null ? f.get() : f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new AgentException("ETIMEDOUT", "the guest agent did not answer in " + timeout.toSeconds()
-                    + " s while " + what);
-        } catch (ExecutionException e) {
-            throw unwrap(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AgentException("EINTR", "interrupted while " + what, e);
-        }
-    }
-
-    static AgentException unwrap(ExecutionException e) {
-        if (e.getCause() instanceof AgentException a) {
-            return new AgentException(a.agentCode(), a.getMessage(), a); // a fresh stack for the caller
-        }
-        return new AgentException("EIO", String.valueOf(e.getCause()), e.getCause());
+        return new FileTransfer(this).read(path, sink, onInfo);
     }
 
     /** Whether the channel still works (no failure seen). */

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeoutException;
  * client's reader thread as it arrives (so they should not block for long); its stdin, if any, is
  * sent from a virtual thread within the window the agent grants.
  */
-public final class RunningExec implements AgentClient.StreamHandler {
+public final class RunningExec implements StreamHandler {
     private static final int SIGKILL = 9;
     /** After the time limit's SIGKILL, how long to wait for the agent to report the end. */
     private static final Duration KILL_GRACE = Duration.ofSeconds(10);
@@ -61,7 +61,7 @@ public final class RunningExec implements AgentClient.StreamHandler {
             }
             case Wire.ERROR -> {
                 client.forget(id);
-                finish(AgentClient.errorOf(f), null);
+                finish(Replies.errorOf(f), null);
             }
             default -> {
             }
@@ -107,7 +107,7 @@ public final class RunningExec implements AgentClient.StreamHandler {
 
     /** Waits for the agent's answer to the start; the process id in the guest. */
     long awaitStarted(Duration timeout) {
-        return AgentClient.await(started, timeout, "starting the command");
+        return Replies.await(started, timeout, "starting the command");
     }
 
     public long pid() {
@@ -138,10 +138,10 @@ public final class RunningExec implements AgentClient.StreamHandler {
         } catch (TimeoutException e) {
             timedOut = true;
             signal(SIGKILL);
-            ExecOutcome killed = AgentClient.await(done, KILL_GRACE, "ending the command after its time limit");
+            ExecOutcome killed = Replies.await(done, KILL_GRACE, "ending the command after its time limit");
             return new ExecOutcome(killed.code(), killed.signal(), true);
         } catch (ExecutionException e) {
-            throw AgentClient.unwrap(e);
+            throw Replies.unwrap(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AgentException("EINTR", "interrupted while waiting for the command", e);
