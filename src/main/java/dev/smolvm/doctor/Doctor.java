@@ -7,6 +7,7 @@ import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
 import dev.smolvm.host.Accelerator;
+import dev.smolvm.host.Ksm;
 import dev.smolvm.runtime.GuestAslr;
 
 import java.nio.file.Files;
@@ -93,6 +94,7 @@ public final class Doctor {
                 : new Check("firecracker", Level.WARN, "--backend firecracker is unavailable ("
                 + (accelerator.isKvm() ? "firecracker is not installed" : "it needs a usable KVM") + ")",
                 "use --backend qemu (the default)"));
+        checks.add(KsmCheck.of(Ksm.system()));
         checks.addAll(ProtectionChecks.run(home, networkMode));
         checks.add(writable(home.root())
                 ? new Check("state directory", Level.PASS, home.root().toString(), null)

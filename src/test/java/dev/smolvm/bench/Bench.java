@@ -17,7 +17,7 @@ import java.util.Set;
  * those: {@code bench/run forwarding}.
  */
 public final class Bench {
-    static final List<String> SECTIONS = List.of("boot", "exec", "forwarding", "cli", "api", "cost");
+    static final List<String> SECTIONS = List.of("boot", "density", "exec", "forwarding", "cli", "api", "cost");
 
     private Bench() {
     }
@@ -51,6 +51,10 @@ public final class Bench {
             if (wanted.contains("boot")) {
                 System.err.println("bench: boot");
                 BootBench.run(cli, quick, report);
+            }
+            if (wanted.contains("density")) { // before the benchmark sandbox, which would only add noise
+                System.err.println("bench: density");
+                DensityBench.run(cli, quick, report);
             }
             System.err.println("bench: booting the benchmark sandbox");
             var created = check(cli.run("sandbox", "create", "--name", "bench", "--json"), "sandbox create");

@@ -2,7 +2,6 @@ package dev.smolvm.bench;
 
 import dev.smolvm.e2e.Cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,14 +17,14 @@ final class CostBench {
 
     static void run(Cli cli, String sandbox, long qemuPid, String sandboxId, Report report) throws Exception {
         Thread.sleep(2000); // let the guest settle after the other sections
-        double qemuRssMib = rssKb(qemuPid) / 1024.0;
+        double qemuRssMib = HostMemory.rssKb(qemuPid) / 1024.0;
         var free = Bench.check(cli.run("sandbox", "exec", sandbox, "--",
                 "sh", "-c", "awk '/MemTotal/ {t=$2} /MemAvailable/ {a=$2} END {print t - a}' /proc/meminfo"), "guest meminfo");
         double guestUsedMib = Long.parseLong(free.out().strip()) / 1024.0;
         double masterMib = 0;
         Path muxPid = cli.home().resolve("sandboxes").resolve(sandboxId).resolve("agent-mux.pid");
         if (Files.exists(muxPid)) {
-            masterMib = rssKb(Long.parseLong(Files.readString(muxPid).strip())) / 1024.0;
+            masterMib = HostMemory.rssKb(Long.parseLong(Files.readString(muxPid).strip())) / 1024.0;
         }
         var agent = Bench.check(cli.run("sandbox", "exec", sandbox, "--", "sh", "-c",
                 "p=$(pidof smolvm-agent | cut -d' ' -f1); grep VmRSS /proc/$p/status | tr -dc 0-9; echo; "
@@ -33,7 +32,7 @@ final class CostBench {
         String[] agentFigures = agent.out().strip().split("\n");
         double overhead = Math.max(0, qemuRssMib - guestUsedMib) + masterMib;
         double perSandbox = qemuRssMib + masterMib;
-        double availableMib = memAvailableKb() / 1024.0;
+        double availableMib = HostMemory.memAvailableKb() / 1024.0;
         report.add(one("QEMU RSS of an idle sandbox", "MiB", qemuRssMib));
         report.add(one("guest's own used memory", "MiB", guestUsedMib));
         report.add(one("agent mux RSS (host)", "MiB", masterMib));
@@ -47,23 +46,5 @@ final class CostBench {
 
     private static Row one(String figure, String unit, double value) {
         return new Row("cost", figure, "idle 512 MiB sandbox", unit, Stats.of(List.of(value)), null, null, null);
-    }
-
-    private static long rssKb(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return 0;
-    }
-
-    private static long memAvailableKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-            if (line.startsWith("MemAvailable:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return 0;
     }
 }
