@@ -253,6 +253,7 @@ static void from_agent(const struct frame *f, const uint8_t *raw, size_t raw_len
              * are the clients that had them. */
             uint32_t pid = 0;
             find_u32(f->payload, f->len, F_PID, &pid);
+            fprintf(stderr, "smolvm-agent-mux: hello from the agent (pid %u)\n", (unsigned)pid);
             if (hello && used_since_hello && pid != agent_pid) {
                 drop_all_clients();
             }
@@ -471,6 +472,11 @@ int main(int argc, char **argv) {
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Its own session, so a Ctrl-C meant for the CLI that started it does not end it. Done here
+     * rather than by a setsid(1) wrapper: the host tells a running mux by its pid's command, and
+     * a wrapper's pid shows "setsid" until it execs, long enough under load for a second mux to
+     * be started beside the first (which then holds QEMU's one connection, and nobody hears it). */
+    setsid();
     for (int s = 0; s < SLOTS; s++) {
         clients[s].c.fd = -1;
     }

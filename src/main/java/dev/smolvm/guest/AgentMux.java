@@ -47,7 +47,7 @@ public final class AgentMux {
         try {
             Files.deleteIfExists(socketIn(sandboxDir));
             Files.writeString(sandboxDir.resolve("agent.channel"), "agent\n"); // survives the socket files
-            Process p = new ProcessBuilder("setsid", binary.toString(), "--upstream",
+            Process p = new ProcessBuilder(binary.toString(), "--upstream",
                     sandboxDir.resolve(UPSTREAM).toString(), "--listen", socketIn(sandboxDir).toString(), "--wait", "60",
                     "--health", sandboxDir.resolve(HEALTH).toString())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

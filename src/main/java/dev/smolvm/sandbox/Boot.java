@@ -278,6 +278,10 @@ final class Boot {
             if (Files.exists(spec.consoleLog())) {
                 Files.copy(spec.consoleLog(), kept, StandardCopyOption.REPLACE_EXISTING);
             }
+            Path muxLog = home.sandboxDir(r.id()).resolve("agent-mux.log");
+            if (Files.exists(muxLog)) { // what the host side of the agent's channel saw
+                Files.copy(muxLog, home.logs().resolve(r.id() + "-agent-mux.log"), StandardCopyOption.REPLACE_EXISTING);
+            }
         } catch (IOException | UncheckedIOException e) {
             kept = spec.consoleLog();
         }
