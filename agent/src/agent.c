@@ -23,7 +23,7 @@
 
 #define DEFAULT_PORT "dev.smolvm.agent"
 
-static const char *CAPS[] = { "ping", "exec", "exec.pty", "exec.user", "identity", "signal", "file.write", "file.read" };
+static const char *CAPS[] = { "ping", "exec", "exec.pty", "exec.user", "identity", "identity.net", "signal", "file.write", "file.read" };
 
 /* ---- logging and errors ---- */
 
@@ -328,6 +328,9 @@ static void dispatch(struct agent *a, const struct frame *f)
     case T_IDENTITY:
         identity_apply(a, f->stream, f->payload, f->len);
         break;
+    case T_NETID:
+        netid_apply(a, f->stream, f->payload, f->len);
+        break;
     case T_PING:
         send_frame(a, T_PONG, f->stream, f->payload, f->len);
         break;
@@ -421,6 +424,7 @@ static int channel_read(struct agent *a)
             break;
     }
     if (r == SPLIT_BAD) {
+        logmsg("smolvm-agent: a frame from the host has a length out of range; waiting for it to reconnect");
         send_error_code(a, 0, "EPROTO", "frame length out of range; closing the session");
         session_reset(a);
         a->desync = 1;
@@ -605,6 +609,7 @@ static void run(struct agent *a)
             session_reset(a);
             if (!a->device)
                 break;
+            logmsg("smolvm-agent: the host hung up; waiting for it to come back");
             device_reconnect(a);
             send_hello(a);
         }

@@ -83,6 +83,9 @@ void logmsg(const char *fmt, ...);
 int confine_path_ok(const char *path);
 int confine_exec_ok(char *const *argv, const char *script);
 
+/* netid.c */
+void netid_apply(struct agent *a, uint32_t id, const uint8_t *p, size_t n);
+
 /* exec.c */
 void exec_start(struct agent *a, uint32_t id, const uint8_t *p, size_t n);
 void exec_stdin(struct agent *a, struct stream *s, const uint8_t *p, size_t n);

@@ -42,6 +42,8 @@ enum frame_type {
     T_CANCEL = 0x25,       /* host->agent: abandon a file stream */
     T_IDENTITY = 0x30,     /* host->agent: u64 big-endian wall clock (ns since the epoch; 0: keep), then entropy */
     T_IDENTITY_DONE = 0x31, /* agent->host: clock set, entropy added, the kernel's generator reseeded */
+    T_NETID = 0x32,        /* host->agent: HOSTNAME, and MAC, ADDR, GATEWAY (a restored guest's own) */
+    T_NETID_DONE = 0x33,   /* agent->host: hostname and network set */
 };
 
 /* Field keys inside T_HELLO, T_EXEC, ... payloads (key(1) length(4) value). */
@@ -68,6 +70,10 @@ enum field_key {
     F_AGENT = 20,    /* string: agent build */
     F_MAX_PAYLOAD = 21, /* u32 */
     F_USER = 22,     /* string: user[:group], names or numbers (Docker's USER) */
+    F_HOSTNAME = 23, /* string */
+    F_MAC = 24,      /* string aa:bb:cc:dd:ee:ff */
+    F_ADDR = 25,     /* string a.b.c.d/prefix */
+    F_GATEWAY = 26,  /* string a.b.c.d */
 };
 
 /* ---- reading ---- */

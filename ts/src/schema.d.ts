@@ -406,6 +406,8 @@ export interface components {
             name?: string;
             /** @description Egress policy (default: open). */
             network?: components["schemas"]["NetworkRequest"];
+            /** @description Boot the guest even when a boot snapshot of this image and size exists (default false: the sandbox is made by restoring it, which is faster). */
+            cold?: boolean;
         };
         CreatedSandbox: {
             /** @example vm-a1b2c3d4 */

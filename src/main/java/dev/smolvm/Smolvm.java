@@ -123,6 +123,7 @@ public final class Smolvm implements AutoCloseable {
             throw SmolvmException.conflict("image '" + ref + "' is used by sandbox(es) " + String.join(", ", users)
                     + "; delete them first.");
         }
+        snapshots().removeBootSnapshotsOf(name);
         images.remove(ref);
     }
 

@@ -59,6 +59,12 @@ final class SandboxCreateCommand extends BaseCommand {
             description = "How long to wait for the guest to answer (default: ${DEFAULT-VALUE}).")
     int bootTimeout;
 
+    @Option(names = "--cold",
+            description = "Boot the guest even when a boot snapshot of this image and size exists (by default the "
+                    + "first sandbox of an image and size boots and is saved right after its boot, and later ones "
+                    + "are made by restoring that, which is faster).")
+    boolean cold;
+
     private static String wire(WireName value) {
         return value == null ? null : value.wireName();
     }
@@ -66,7 +72,7 @@ final class SandboxCreateCommand extends BaseCommand {
     @Override
     int run() {
         CreateRequest req = new CreateRequest(name, wire(os), image, memory, diskSize, wire(backend), cpus,
-                Duration.ofSeconds(bootTimeout)).withNetwork(wire(network), allow);
+                Duration.ofSeconds(bootTimeout)).withNetwork(wire(network), allow).withCold(cold);
         Sandboxes.Created created = ctx().smolvm().sandboxes().createTimed(req, ctx().progress());
         Sandbox sb = created.sandbox();
         Map<String, Object> json = new LinkedHashMap<>(sb.toJson());

@@ -81,6 +81,11 @@ public interface Backend {
                 + kind().wireName() + ".");
     }
 
+    /** Whether {@link #snapshot} and restores work on this backend (then a create may be a restore). */
+    default boolean canSnapshot() {
+        return false;
+    }
+
     /** What {@link #snapshot} would record for a VM started now, to compare a snapshot against. */
     default Map<String, String> restoreTarget() {
         throw dev.smolvm.SmolvmException.unavailable("restoring a snapshot needs the qemu backend.");

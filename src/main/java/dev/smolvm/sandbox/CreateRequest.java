@@ -13,7 +13,7 @@ import java.util.List;
  */
 public record CreateRequest(String name, String os, String image, Integer memoryMib, Integer diskMib,
                             String backend, Integer cpus, Duration bootTimeout,
-                            String network, List<String> allowedCidrs) {
+                            String network, List<String> allowedCidrs, boolean cold) {
     public static final int DEFAULT_MEMORY_MIB = 512;
     public static final int MIN_MEMORY_MIB = 128;
     public static final int MAX_MEMORY_MIB = 256 * 1024;
@@ -22,7 +22,7 @@ public record CreateRequest(String name, String os, String image, Integer memory
 
     public CreateRequest(String name, String os, String image, Integer memoryMib, Integer diskMib, String backend,
                          Integer cpus, Duration bootTimeout) {
-        this(name, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, null, null);
+        this(name, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, null, null, false);
     }
 
     public static CreateRequest defaults() {
@@ -30,12 +30,22 @@ public record CreateRequest(String name, String os, String image, Integer memory
     }
 
     public CreateRequest withName(String newName) {
-        return new CreateRequest(newName, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, network, allowedCidrs);
+        return new CreateRequest(newName, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, network, allowedCidrs,
+                cold);
+    }
+
+    /**
+     * {@code cold}: boot, even where a boot snapshot of this image and size would let the sandbox be
+     * made by restore (and save none).
+     */
+    public CreateRequest withCold(boolean newCold) {
+        return new CreateRequest(name, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, network, allowedCidrs,
+                newCold);
     }
 
     /** The egress policy: {@code open} (default), {@code off} or {@code restricted}, and the allowed CIDRs. */
     public CreateRequest withNetwork(String mode, List<String> allowed) {
-        return new CreateRequest(name, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, mode, allowed);
+        return new CreateRequest(name, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, mode, allowed, cold);
     }
 
     /** The egress policy asked for; an invalid-input error names what is wrong with it. */

@@ -62,10 +62,12 @@ public final class Prune {
     private final Collection<Backend> backends;
     private final ImageLeftovers images;
     private final Snapshots snapshots;
+    private final java.util.function.Supplier<List<Path>> staleBootSnapshots;
 
     Prune(Home home, SandboxStore store, TapNetwork taps, Collection<Backend> backends, ImageLeftovers images,
-          Snapshots snapshots) {
+          Snapshots snapshots, java.util.function.Supplier<List<Path>> staleBootSnapshots) {
         this.home = home;
+        this.staleBootSnapshots = staleBootSnapshots;
         this.snapshots = snapshots;
         this.images = images;
         this.store = store;
@@ -214,6 +216,13 @@ public final class Prune {
             }
             for (Path dir : snapshots.unusedHidden()) {
                 out.add(new Item("snapshot-leftover", dir.toString(), "a fork's snapshot that no sandbox stands on any more"));
+                if (!dryRun) {
+                    Images.deleteTree(dir);
+                }
+            }
+            for (Path dir : staleBootSnapshots.get()) {
+                out.add(new Item("snapshot-leftover", dir.toString(), "a boot snapshot of an image that was removed or "
+                        + "rebuilt since, which no sandbox stands on"));
                 if (!dryRun) {
                     Images.deleteTree(dir);
                 }

@@ -57,6 +57,7 @@ public final class Sandboxes {
     private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
     private final Reaper reaper;
     private final AgentAccess agents;
+    private final BootSnapshots bootSnapshots;
 
     /**
      * {@code forcedNetwork} is the mode {@code SMOLVM_NETWORK} forces, or null: then each boot gets TAP
@@ -71,6 +72,7 @@ public final class Sandboxes {
         this.readiness = new HostReadiness(forcedNetwork, HostReadiness.REAL);
         this.reaper = new Reaper(home, store, tapNetwork, adapters::backend, adapters::channel, listeners);
         this.agents = new AgentAccess(home, adapters);
+        this.bootSnapshots = new BootSnapshots(new Snapshots(home, this));
     }
 
     public void addListener(LifecycleListener listener) {
@@ -164,13 +166,21 @@ public final class Sandboxes {
         String name = r.name();
         // A sandbox that never came up is not kept half-made: the phases undo what they did, and the
         // record's own undo deletes it with its directory (also on Ctrl-C or SIGTERM mid-boot).
-        Boot boot = boot(r, image, networkMode, bootTimeout(req), progress).restoring(restore);
+        // Create by restore: a boot snapshot of this image and size is loaded instead of booting; the
+        // first create of the shape boots and saves one (BootSnapshots).
+        var bootKey = restore != null || req.cold() ? java.util.Optional.<BootSnapshots.Key>empty()
+                : BootSnapshots.keyOf(backend, image, r.memoryMib(), r.cpus(), r.diskMib(), networkMode);
+        Boot.Restore from = restore != null ? restore : bootKey.flatMap(bootSnapshots::restoreFor).orElse(null);
+        Boot boot = boot(r, image, networkMode, bootTimeout(req), progress).restoring(from);
+        List<Phase> last = from == null && bootKey.isPresent()
+                ? List.of(Phase.keep("boot-snapshot", () -> bootSnapshots.save(bootKey.get(), r.id(), progress)))
+                : List.of();
         SandboxRecord running = boot.run(Phase.of("record", () -> {
             if (!store.insertIfNameFree(r)) {
                 throw SmolvmException.conflict("a sandbox named '" + name + "' already exists; pick another name.");
             }
-        }, () -> reaper.remove(r.id())), List.of());
-        return new Created(view(running), boot.timings());
+        }, () -> reaper.remove(r.id())), last);
+        return new Created(view(store.find(running.id()).orElse(running)), boot.timings());
     }
 
     public Sandbox start(String ref, Duration bootTimeout, Progress progress) {
@@ -358,7 +368,7 @@ public final class Sandboxes {
      */
     public Prune.Result prune(boolean dryRun) {
         return new Prune(home, store, tapNetwork, adapters.all(), new ImageLeftovers(images.root()),
-                new Snapshots(home, this)).run(dryRun);
+                new Snapshots(home, this), bootSnapshots::stale).run(dryRun);
     }
 
     /** Names of all sandboxes, for {@code delete --all}. */

@@ -11,6 +11,7 @@ import dev.smolvm.host.FileLock;
 import dev.smolvm.host.FileModes;
 import dev.smolvm.host.Progress;
 import dev.smolvm.image.Images;
+import dev.smolvm.runtime.VmSpec;
 import dev.smolvm.store.SandboxRecord;
 
 import java.io.IOException;
@@ -54,6 +55,11 @@ public final class Snapshots {
             return json.path("hidden").asBoolean(false);
         }
 
+        /** A boot snapshot ({@link BootSnapshots}): kept while its image is, not while sandboxes stand on it. */
+        boolean boot() {
+            return json.hasNonNull(BootSnapshots.STAMP);
+        }
+
         /** The names of the snapshots its disk stands on. */
         List<String> bases() {
             List<String> out = new ArrayList<>();
@@ -73,13 +79,13 @@ public final class Snapshots {
         return home.root().resolve("snapshots");
     }
 
-    private Path dir(String name) {
+    Path dir(String name) {
         return root().resolve(name);
     }
 
     /** Saves a running or paused sandbox as snapshot {@code name} (default: NAME-<time>); it goes on as it was. */
     public Snapshot create(String ref, String name, Progress progress) {
-        return create(ref, name, false, progress);
+        return create(ref, name, null, progress);
     }
 
     /**
@@ -95,7 +101,7 @@ public final class Snapshots {
         if (newName != null) {
             SandboxNames.validate(count == 1 ? newName : newName + "-" + count);
         }
-        Snapshot s = create(r.id(), "fork-" + r.name() + "-" + Long.toString(System.nanoTime(), 36), true, progress);
+        Snapshot s = create(r.id(), "fork-" + r.name() + "-" + Long.toString(System.nanoTime(), 36), Map.of(), progress);
         List<Sandbox> clones = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             String name = newName == null ? null : count == 1 ? newName : newName + "-" + i;
@@ -104,7 +110,11 @@ public final class Snapshots {
         return clones;
     }
 
-    private Snapshot create(String ref, String name, boolean hidden, Progress progress) {
+    /**
+     * {@code hidden} null for a user's snapshot, else the hidden one's tags (written into
+     * snapshot.json): empty for a fork's, the image stamp for a boot snapshot.
+     */
+    Snapshot create(String ref, String name, Map<String, String> hidden, Progress progress) {
         SandboxRecord r = sandboxes.reconciled(ref);
         String snap = name != null ? name : r.name() + "-" + Long.toString(System.currentTimeMillis() / 1000, 36);
         SandboxNames.validate(snap);
@@ -143,8 +153,15 @@ public final class Snapshots {
                         .put("backend", r.backend()).put("egress", r.egress())
                         .put("kernel_cmdline", kernelCmdline(r, sbDir))
                         .put("state_bytes", Files.size(dir.resolve("state")))
-                        .put("took_ms", (System.nanoTime() - t0) / 1_000_000).put("hidden", hidden);
+                        .put("took_ms", (System.nanoTime() - t0) / 1_000_000).put("hidden", hidden != null);
                 facts.forEach(n::put);
+                if (hidden != null) {
+                    hidden.forEach(n::put);
+                }
+                Path console = VmSpec.consoleLogIn(sbDir);
+                if (Files.isRegularFile(console)) { // a restore's console log starts with its boot
+                    Files.copy(console, VmSpec.consoleLogIn(dir));
+                }
                 r.allowedCidrs().forEach(n.putArray("allowed_cidrs")::add);
                 bases.forEach(n.putArray("bases")::add);
                 Files.writeString(dir.resolve("snapshot.json.part"), n.toPrettyString());
@@ -167,6 +184,11 @@ public final class Snapshots {
                 throw SmolvmException.internal("the snapshot of sandbox '" + r.name() + "' failed: " + e.getMessage());
             }
         }
+    }
+
+    /** {@code image rm}: the image's boot snapshots go with it (create by restore, {@link BootSnapshots}). */
+    public void removeBootSnapshotsOf(String imageName) {
+        new BootSnapshots(this).removeFor(imageName);
     }
 
     /** The snapshots a user made (a fork's own is hidden). */
@@ -233,6 +255,24 @@ public final class Snapshots {
     public Sandbox restore(String name, String newName, Progress progress) {
         Snapshot s = get(name);
         JsonNode j = s.json();
+        Boot.Restore from = restorable(s);
+        List<String> cidrs = new ArrayList<>();
+        j.path("allowed_cidrs").forEach(c -> cidrs.add(c.asText()));
+        CreateRequest req = new CreateRequest(newName, "custom".equals(j.path("os").asText()) ? null : j.path("os").asText(),
+                "custom".equals(j.path("os").asText()) ? j.path("image").asText() : null, s.memoryMib(), s.diskMib(),
+                j.path("backend").asText("qemu"), s.cpus(), null).withNetwork(j.path("egress").asText(null),
+                cidrs.isEmpty() ? null : cidrs);
+        progress.step("Restoring snapshot '" + name + "' (" + s.stateBytes() / (1024 * 1024) + " MiB of state)");
+        return sandboxes.createRestored(req, from, progress);
+    }
+
+    /**
+     * What a boot needs to load snapshot {@code s}; a damaged snapshot, or one another QEMU saved,
+     * is a sentence.
+     */
+    Boot.Restore restorable(Snapshot s) {
+        String name = s.name();
+        JsonNode j = s.json();
         Path dir = dir(name);
         Path state = dir.resolve("state");
         try {
@@ -256,17 +296,9 @@ public final class Snapshots {
                         + "same, so create the sandbox afresh.");
             }
         }
-        List<String> cidrs = new ArrayList<>();
-        j.path("allowed_cidrs").forEach(c -> cidrs.add(c.asText()));
-        CreateRequest req = new CreateRequest(newName, "custom".equals(j.path("os").asText()) ? null : j.path("os").asText(),
-                "custom".equals(j.path("os").asText()) ? j.path("image").asText() : null, s.memoryMib(), s.diskMib(),
-                j.path("backend").asText("qemu"), s.cpus(), null).withNetwork(j.path("egress").asText(null),
-                cidrs.isEmpty() ? null : cidrs);
-        List<String> bases = new ArrayList<>();
-        j.path("bases").forEach(b -> bases.add(b.asText()));
+        List<String> bases = new ArrayList<>(s.bases());
         bases.add(name);
-        progress.step("Restoring snapshot '" + name + "' (" + s.stateBytes() / (1024 * 1024) + " MiB of state)");
-        return sandboxes.createRestored(req, new Boot.Restore(dir, j.path("kernel_cmdline").asText(), bases), progress);
+        return new Boot.Restore(dir, j.path("kernel_cmdline").asText(), bases);
     }
 
     private static String kernelCmdline(SandboxRecord r, Path sbDir) throws IOException {
@@ -280,11 +312,16 @@ public final class Snapshots {
 
     /** Hidden (fork) snapshots no sandbox and no other snapshot stands on any more. */
     List<Path> unusedHidden() {
-        List<Snapshot> all = all();
+        List<String> used = standOn();
+        return all().stream().filter(s -> s.hidden() && !s.boot() && !used.contains(s.name())).map(s -> dir(s.name())).toList();
+    }
+
+    /** The names of the snapshots that a sandbox or another snapshot stands on. */
+    List<String> standOn() {
         List<String> used = new ArrayList<>();
         children(home.root().resolve("sandboxes")).forEach(sb -> used.addAll(bases(sb)));
-        all.forEach(s -> used.addAll(s.bases()));
-        return all.stream().filter(s -> s.hidden() && !used.contains(s.name())).map(s -> dir(s.name())).toList();
+        all().forEach(s -> used.addAll(s.bases()));
+        return used;
     }
 
     static List<String> bases(Path sandboxDir) {

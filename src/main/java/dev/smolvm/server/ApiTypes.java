@@ -47,7 +47,9 @@ public final class ApiTypes {
             @OpenApiDescription("Virtual CPUs, at most the host's cores (default 1).") Integer cpus,
             @OpenApiDescription("Runtime backend override (default qemu).") Backend backend,
             @OpenApiDescription("Sandbox name (default: its generated id).") String name,
-            @OpenApiDescription("Egress policy (default: open).") NetworkRequest network) {
+            @OpenApiDescription("Egress policy (default: open).") NetworkRequest network,
+            @OpenApiDescription("Boot the guest even when a boot snapshot of this image and size exists "
+                    + "(default false: the sandbox is made by restoring it, which is faster).") Boolean cold) {
     }
 
     public record CreatedSandbox(

@@ -52,7 +52,8 @@ final class SandboxRoutes {
         var req = new CreateRequest(body.name(), body.os() == null ? null : body.os().name(), body.image(),
                 body.memory(), body.disk_size(), body.backend() == null ? null : body.backend().name(), body.cpus(), null)
                 .withNetwork(body.network() == null || body.network().mode() == null ? null : body.network().mode().name(),
-                        body.network() == null ? null : body.network().allowed_cidrs());
+                        body.network() == null ? null : body.network().allowed_cidrs())
+                .withCold(Boolean.TRUE.equals(body.cold()));
         Sandbox sb = smolvm.sandboxes().create(req, Progress.SILENT);
         ctx.status(HttpStatus.CREATED).json(new ApiTypes.CreatedSandbox(sb.id(), ApiTypes.Status.valueOf(sb.status().wireName())));
     }

@@ -1,5 +1,11 @@
 package dev.smolvm.bench;
 
+import dev.smolvm.Smolvm;
+import dev.smolvm.host.Progress;
+import dev.smolvm.sandbox.CreateRequest;
+import dev.smolvm.sandbox.ExecRequest;
+import java.io.OutputStream;
+
 import dev.smolvm.Home;
 import dev.smolvm.e2e.Cli;
 import dev.smolvm.image.Images;
@@ -44,7 +50,7 @@ final class BootBench {
         for (int i = 0; i < runs; i++) {
             bare.add(bareBoot(image.kernel(), image.initrd(), image.rootfs(), accel.name()));
             String name = "boot" + i;
-            double c = Proc.timeOk(List.of(Proc.launcher(), "sandbox", "create", "--name", name), env);
+            double c = Proc.timeOk(List.of(Proc.launcher(), "sandbox", "create", "--cold", "--name", name), env);
             double e = Proc.timeOk(List.of(Proc.launcher(), "sandbox", "exec", name, "--", "true"), env);
             create.add(c);
             createExec.add(c + e);
@@ -57,7 +63,45 @@ final class BootBench {
         Stats ce = Stats.of(createExec);
         report.add(new Row("boot", "create → first exec", "cli", "ms", ce, "bare QEMU", ce.median() / floor.median(),
                 "<= 1.15"));
+        byRestore(cli, runs, report, floor);
         SnapshotBench.run(cli, quick, report, floor);
+    }
+
+    /**
+     * Create by restore: the first create of the default shape boots and saves the boot snapshot
+     * (not measured; it also warms this JVM's classes), then creates that load it, as a user types
+     * them (two JVM starts) and through the Java API (one process, as the HTTP server does it).
+     */
+    private static void byRestore(Cli cli, int runs, Report report, Stats floor) throws Exception {
+        Map<String, String> env = cli.env();
+        List<Double> viaCli = new ArrayList<>();
+        List<Double> viaApi = new ArrayList<>();
+        try (Smolvm smolvm = Smolvm.open(env)) {
+            smolvm.sandboxes().create(CreateRequest.defaults().withName("seed"), Progress.SILENT);
+            firstExec(smolvm, "seed");
+            for (int i = 0; i < runs; i++) {
+                double c = Proc.timeOk(List.of(Proc.launcher(), "sandbox", "create", "--name", "rc" + i), env);
+                double e = Proc.timeOk(List.of(Proc.launcher(), "sandbox", "exec", "rc" + i, "--", "true"), env);
+                viaCli.add(c + e);
+                long t0 = System.nanoTime();
+                smolvm.sandboxes().create(CreateRequest.defaults().withName("ra" + i), Progress.SILENT);
+                firstExec(smolvm, "ra" + i);
+                viaApi.add((System.nanoTime() - t0) / 1e6);
+                Bench.check(cli.run("sandbox", "delete", "--force", "rc" + i, "ra" + i), "delete");
+            }
+        }
+        Bench.check(cli.run("sandbox", "delete", "--force", "seed"), "delete");
+        Stats c = Stats.of(viaCli);
+        report.add(new Row("boot", "create by restore → first exec", "cli", "ms", c, "bare QEMU",
+                c.median() / floor.median(), null));
+        Stats a = Stats.of(viaApi);
+        report.add(new Row("boot", "create by restore → first exec", "java api", "ms", a, "bare QEMU",
+                a.median() / floor.median(), "<= 0.3"));
+    }
+
+    private static void firstExec(Smolvm smolvm, String name) {
+        smolvm.sandboxes().exec(name, ExecRequest.argv("true"), null, OutputStream.nullOutputStream(),
+                OutputStream.nullOutputStream());
     }
 
     /** Boots the image with nothing of smolvm around it and returns ms until init says ready. */

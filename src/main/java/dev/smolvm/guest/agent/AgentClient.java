@@ -231,6 +231,31 @@ public final class AgentClient implements AutoCloseable {
     }
 
     /**
+     * A restored guest's own hostname and, on a TAP network ({@code cidr}, {@code gateway} and
+     * {@code mac} all non-null), its address, default route and MAC (capability {@code identity.net}).
+     */
+    public void takeNetworkIdentity(String hostname, String cidr, String gateway, String mac) {
+        Reply r = new Reply(Wire.NETID_DONE);
+        int id = open(r);
+        try {
+            Fields.Builder b = Fields.builder().string(Wire.F_HOSTNAME, hostname);
+            if (mac != null) {
+                b.string(Wire.F_MAC, mac);
+            }
+            if (cidr != null) {
+                b.string(Wire.F_ADDR, cidr);
+            }
+            if (gateway != null) {
+                b.string(Wire.F_GATEWAY, gateway); // the agent refuses one without the others
+            }
+            send(new Frame(Wire.NETID, id, b.build()));
+            await(r.future, REQUEST_TIMEOUT, "waiting for the guest agent to take its hostname and address");
+        } finally {
+            forget(id);
+        }
+    }
+
+    /**
      * Starts a process. {@code stdin} (null: /dev/null) is sent as the process reads it;
      * {@code stdout}/{@code stderr} (null: dropped) get the output as it is produced.
      */

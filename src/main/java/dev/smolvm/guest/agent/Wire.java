@@ -35,6 +35,8 @@ public final class Wire {
     public static final int CANCEL = 0x25;
     public static final int IDENTITY = 0x30;
     public static final int IDENTITY_DONE = 0x31;
+    public static final int NETID = 0x32;
+    public static final int NETID_DONE = 0x33;
 
     // field keys
     public static final int F_VERSION = 1;
@@ -59,6 +61,10 @@ public final class Wire {
     public static final int F_AGENT = 20;
     public static final int F_MAX_PAYLOAD = 21;
     public static final int F_USER = 22;
+    public static final int F_HOSTNAME = 23;
+    public static final int F_MAC = 24;
+    public static final int F_ADDR = 25;
+    public static final int F_GATEWAY = 26;
 
     private Wire() {
     }

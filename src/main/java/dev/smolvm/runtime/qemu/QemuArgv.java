@@ -25,7 +25,8 @@ public final class QemuArgv {
         a.addAll(List.of("-m", spec.memoryMib() + "M", "-smp", String.valueOf(spec.cpus())));
         a.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
         a.addAll(List.of("-daemonize", "-pidfile", spec.pidFile().toString()));
-        a.addAll(List.of("-serial", "file:" + spec.consoleLog()));
+        // append: a restore's log starts with the boot its snapshot was saved from (QemuBackend seeds it)
+        a.addAll(List.of("-chardev", "file,id=console,path=" + spec.consoleLog() + ",append=on", "-serial", "chardev:console"));
         a.addAll(List.of("-qmp", "unix:" + spec.qmpSocket() + ",server=on,wait=off"));
         a.addAll(List.of("-kernel", spec.kernel().toString(), "-initrd", spec.initrd().toString()));
         a.addAll(List.of("-append", spec.kernelCmdline()));

@@ -61,10 +61,18 @@ public final class QemuBackend implements Backend {
             Files.deleteIfExists(spec.pidFile());
             Files.deleteIfExists(spec.qmpSocket());
             Files.deleteIfExists(spec.consoleLog());
+            Path bootLog = spec.restoreFrom() != null ? VmSpec.consoleLogIn(spec.restoreFrom()) : null;
+            if (bootLog != null && Files.isRegularFile(bootLog)) {
+                Files.copy(bootLog, spec.consoleLog());
+                Files.writeString(spec.consoleLog(), "[smolvm: restored from snapshot " + spec.restoreFrom().getFileName()
+                        + " at " + java.time.Instant.now() + "]\n", java.nio.file.StandardOpenOption.APPEND);
+            }
         } catch (IOException e) {
             throw SmolvmException.internal("cannot prepare " + spec.dir() + ": " + e.getMessage());
         }
+        dev.smolvm.host.Trace.mark("qemu: disk ready");
         var r = Cmd.of(QemuArgv.build(BINARY, accelerator.name(), spec)).withTimeout(Duration.ofSeconds(30)).run();
+        dev.smolvm.host.Trace.mark("qemu: daemonized");
         if (!r.ok()) {
             throw SmolvmException.internal("QEMU failed to start: " + r.stderr().strip());
         }
@@ -76,6 +84,7 @@ public final class QemuBackend implements Backend {
             long pid = Long.parseLong(Files.readString(spec.pidFile()).strip());
             if (spec.restoreFrom() != null) {
                 QemuSnapshots.awaitLoaded(spec, () -> isAlive(pid, spec.id()));
+                dev.smolvm.host.Trace.mark("qemu: state loaded, running");
             }
             return pid;
         } catch (IOException | NumberFormatException e) {
@@ -89,6 +98,11 @@ public final class QemuBackend implements Backend {
     @Override
     public Map<String, String> snapshot(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume) {
         return QemuSnapshots.save(spec, subject, state, frozenDisk, resume);
+    }
+
+    @Override
+    public boolean canSnapshot() {
+        return true;
     }
 
     @Override

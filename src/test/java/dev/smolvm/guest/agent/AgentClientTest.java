@@ -79,6 +79,25 @@ class AgentClientTest {
         assertThat(client.ping()).isLessThan(Duration.ofSeconds(5));
     }
 
+    /**
+     * Only malformed requests: a well-formed one would rename this host and re-address its first
+     * NIC (the e2e suite applies real ones inside guests, CreateByRestoreE2ETest and SnapshotE2ETest).
+     */
+    @Test
+    void aMalformedNetworkIdentityIsRefusedBeforeAnythingChanges() throws IOException {
+        String hostname = Files.readString(Path.of("/proc/sys/kernel/hostname"));
+        assertThat(client.hello().capabilities()).contains("identity", "identity.net");
+        assertThatThrownBy(() -> client.takeNetworkIdentity("", null, null, null))
+                .isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.agentCode()).isEqualTo("EINVAL"))
+                .hasMessageContaining("hostname of 1 to 64 bytes");
+        assertThatThrownBy(() -> client.takeNetworkIdentity("x".repeat(65), null, null, null))
+                .hasMessageContaining("hostname of 1 to 64 bytes");
+        assertThatThrownBy(() -> client.takeNetworkIdentity("h", "10.0.0.2/30", null, "52:54:00:00:00:01"))
+                .hasMessageContaining("a MAC, an address and a gateway, or none of them");
+        assertThat(Files.readString(Path.of("/proc/sys/kernel/hostname"))).isEqualTo(hostname);
+        assertThat(run("echo", "still serving").out()).isEqualTo("still serving\n");
+    }
+
     @Test
     void execGivesStdoutStderrAndTheExitCode() {
         Run r = run("sh", "-c", "echo out; echo err >&2; exit 7");

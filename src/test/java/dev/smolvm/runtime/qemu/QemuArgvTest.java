@@ -50,7 +50,8 @@ class QemuArgvTest {
         assertThat(argv).contains("-nodefaults", "-no-user-config", "-no-reboot", "-daemonize");
         assertThat(valuesOf(argv, "-display")).containsExactly("none");
         assertThat(valuesOf(argv, "-pidfile")).containsExactly(DIR + "/vm.pid");
-        assertThat(valuesOf(argv, "-serial")).containsExactly("file:" + DIR + "/console.log");
+        assertThat(valuesOf(argv, "-serial")).containsExactly("chardev:console");
+        assertThat(valuesOf(argv, "-chardev")).contains("file,id=console,path=" + DIR + "/console.log,append=on");
         assertThat(valuesOf(argv, "-qmp")).containsExactly("unix:" + DIR + "/qmp.sock,server=on,wait=off");
         assertThat(valuesOf(argv, "-kernel")).containsExactly("/img/vmlinuz");
         assertThat(valuesOf(argv, "-initrd")).containsExactly("/img/initrd.img");
@@ -92,7 +93,8 @@ class QemuArgvTest {
                 "virtio-rng-pci",
                 "virtio-balloon-pci,free-page-reporting=on,deflate-on-oom=on");
         assertThat(valuesOf(argv, "-qmp")).containsExactly("unix:" + DIR + "/qmp.sock,server=on,wait=off");
-        assertThat(valuesOf(argv, "-serial")).containsExactly("file:" + DIR + "/console.log");
+        assertThat(valuesOf(argv, "-serial")).containsExactly("chardev:console");
+        assertThat(valuesOf(argv, "-chardev")).contains("file,id=console,path=" + DIR + "/console.log,append=on");
         assertThat(String.join(" ", argv)).doesNotContain("tap,", "ifname=", "mac=");
     }
 
@@ -130,9 +132,11 @@ class QemuArgvTest {
     void theAgentChannelIsAVirtioSerialPortOnAUnixSocket() {
         List<String> argv = QemuArgv.build("q", "tcg", tapSpec());
         assertThat(valuesOf(argv, "-chardev")).containsExactly(
+                "file,id=console,path=" + DIR.resolve("console.log") + ",append=on",
                 "socket,id=agent,path=" + DIR.resolve("agent.sock") + ",server=on,wait=off");
         assertThat(valuesOf(argv, "-device")).contains("virtio-serial-pci,id=vser0",
                 "virtserialport,bus=vser0.0,chardev=agent,name=dev.smolvm.agent");
-        assertThat(valuesOf(QemuArgv.build("q", "tcg", userSpec()), "-chardev")).isEmpty();
+        assertThat(valuesOf(QemuArgv.build("q", "tcg", userSpec()), "-chardev")).as("no agent socket without an agent")
+                .noneMatch(c -> c.startsWith("socket,"));
     }
 }

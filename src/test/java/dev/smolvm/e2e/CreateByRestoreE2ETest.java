@@ -1,0 +1,164 @@
+package dev.smolvm.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Create by restore on real guests: the first create of an image and size boots and saves a boot
+ * snapshot, later ones load it and are their own machines, {@code --cold} boots, and a changed
+ * image gets a new boot snapshot while the old one goes once nothing stands on it. The image is
+ * a private copy of the test image (by directory, hard links), so "rebuilding" it touches no other test.
+ */
+@Tag("e2e")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CreateByRestoreE2ETest {
+    private Cli cli;
+    private Path image;
+    private Path snapshots;
+
+    @BeforeAll
+    void setUp() throws IOException {
+        cli = Cli.withFreshHome();
+        snapshots = cli.home().resolve("snapshots");
+        // The shared test image (built once), copied so this test may "rebuild" it.
+        Path shared = Cli.SHARED_IMAGES.resolve("debian");
+        if (!Files.isRegularFile(shared.resolve("rootfs.ext4"))) {
+            var build = cli.run("image", "build");
+            assertThat(build.code()).as(build.toString()).isZero();
+        }
+        image = cli.home().resolve("img");
+        Files.createDirectories(image);
+        try (Stream<Path> files = Files.list(shared)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.createLink(image.resolve(f.getFileName()), f); // same bytes; a "rebuild" replaces a link
+            }
+        }
+    }
+
+    @AfterAll
+    void cleanUp() {
+        cli.close();
+    }
+
+    private JsonNode create(String name, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("sandbox", "create", "--name", name, "--image",
+                image.toString(), "--memory", "256", "--json"));
+        args.addAll(List.of(more));
+        var r = cli.run(args.toArray(String[]::new));
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r.json().path("data");
+    }
+
+    private static List<String> phases(JsonNode created) {
+        List<String> out = new java.util.ArrayList<>();
+        created.path("phases").fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    private List<String> bootSnapshots() throws IOException {
+        if (!Files.isDirectory(snapshots)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(snapshots)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("boot-")).sorted().toList();
+        }
+    }
+
+    private String exec(String sandbox, String command) {
+        var r = cli.run("sandbox", "exec", sandbox, "--", "sh", "-c", command);
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r.out().strip();
+    }
+
+    @Test
+    @Order(1)
+    void theFirstCreateBootsAndSavesABootSnapshotThatIsNotListed() throws IOException {
+        JsonNode a = create("first");
+        assertThat(phases(a)).as("a boot, then the save").contains("clock", "boot-snapshot").doesNotContain("identity");
+        assertThat(bootSnapshots()).hasSize(1);
+        assertThat(cli.run("sandbox", "snapshot", "list", "--json").json().path("data")).isEmpty();
+        assertThat(exec("first", "echo ok")).isEqualTo("ok");
+    }
+
+    @Test
+    @Order(2)
+    void laterCreatesRestoreAndAreTheirOwnMachines() throws IOException {
+        JsonNode b = create("second");
+        assertThat(phases(b)).as("a restore").contains("identity").doesNotContain("clock", "boot-snapshot");
+        assertThat(bootSnapshots()).hasSize(1);
+        String first = exec("first", "echo $(hostname) $(cat /proc/sys/kernel/random/uuid) "
+                + "$(ip -4 -o addr show eth0 | awk '{print $4}') $(cat /sys/class/net/eth0/address)");
+        String second = exec("second", "echo $(hostname) $(cat /proc/sys/kernel/random/uuid) "
+                + "$(ip -4 -o addr show eth0 | awk '{print $4}') $(cat /sys/class/net/eth0/address)");
+        String[] f = first.split(" ");
+        String[] s = second.split(" ");
+        assertThat(s[0]).isEqualTo("second");
+        for (int i = 1; i < 4; i++) {
+            assertThat(s[i]).as("field %d of %s vs %s", i, second, first).isNotEqualTo(f[i]);
+        }
+        assertThat(s[2]).isEqualTo(b.path("network").path("guest_ip").asText() + "/30");
+        long now = System.currentTimeMillis() / 1000;
+        assertThat(Long.parseLong(exec("second", "date +%s"))).isBetween(now - 5, now + 5);
+        var logs = cli.run("sandbox", "logs", "second");
+        assertThat(logs.out()).as("the console log starts with the boot it was saved from")
+                .contains("restored from snapshot " + bootSnapshots().get(0));
+    }
+
+    @Test
+    @Order(3)
+    void coldBootsAndSavesNothing() throws IOException {
+        JsonNode c = create("cold", "--cold");
+        assertThat(phases(c)).contains("clock").doesNotContain("identity", "boot-snapshot");
+        assertThat(bootSnapshots()).hasSize(1);
+        assertThat(exec("cold", "hostname")).isEqualTo("cold");
+    }
+
+    /** A rebuilt image (new files) boots and gets a new boot snapshot; the old one goes when nothing stands on it. */
+    @Test
+    @Order(4)
+    void aChangedImageGetsANewBootSnapshotAndTheOldOneGoes() throws IOException {
+        String old = bootSnapshots().get(0);
+        for (String sb : List.of("first", "second", "cold")) {
+            assertThat(cli.run("sandbox", "delete", sb, "--force").code()).isZero();
+        }
+        rewrite(image.resolve("initramfs.img"));
+        JsonNode d = create("rebuilt");
+        assertThat(phases(d)).contains("clock", "boot-snapshot");
+        assertThat(bootSnapshots()).as("the old one nothing stood on was replaced").hasSize(1).doesNotContain(old);
+
+        // Changed again while 'rebuilt' stands on the current one: prune keeps it, then removes it once free.
+        String current = bootSnapshots().get(0);
+        rewrite(image.resolve("initramfs.img"));
+        var kept = cli.run("prune", "--json");
+        assertThat(kept.code()).as(kept.toString()).isZero();
+        assertThat(bootSnapshots()).contains(current);
+        assertThat(cli.run("sandbox", "delete", "rebuilt", "--force").code()).isZero();
+        var pruned = cli.run("prune", "--json");
+        assertThat(pruned.out()).contains(current).contains("snapshot-leftover");
+        assertThat(bootSnapshots()).isEmpty();
+    }
+
+    /** New files with the same bytes: what a rebuild of the image leaves. */
+    private static void rewrite(Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".new");
+        Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
