@@ -1,6 +1,7 @@
 package dev.smolvm.sandbox;
 
 import dev.smolvm.guest.AgentChannel;
+import dev.smolvm.guest.agent.IdentityRequests;
 import dev.smolvm.guest.ShellWords;
 
 import java.security.SecureRandom;
@@ -25,9 +26,9 @@ final class GuestIdentity {
     static void take(AgentChannel agent, BooleanSupplier vmAlive, String hostname, String cidr, String gateway,
                      String mac) {
         try (var client = agent.connect(vmAlive)) {
-            client.refreshIdentity(Instant.now(), entropy());
+            IdentityRequests.refresh(client, Instant.now(), entropy());
             if (client.hello().can("identity.net")) { // a few system calls in the agent, no process
-                client.takeNetworkIdentity(hostname, cidr, gateway, mac);
+                IdentityRequests.network(client, hostname, cidr, gateway, mac);
             } else {
                 agent.run(client, script(hostname, cidr, gateway, mac), Duration.ofSeconds(30));
             }
@@ -37,7 +38,7 @@ final class GuestIdentity {
     static void pushClock(AgentChannel agent, BooleanSupplier vmAlive) {
         try (var client = agent.connect(vmAlive)) {
             if (client.hello().can("identity")) { // an image from before the request boots as it did
-                client.refreshIdentity(Instant.now(), entropy());
+                IdentityRequests.refresh(client, Instant.now(), entropy());
             }
         }
     }

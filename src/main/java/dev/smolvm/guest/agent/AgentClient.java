@@ -213,43 +213,13 @@ public final class AgentClient implements AutoCloseable {
         }
     }
 
-    /**
-     * Makes a restored guest its own: sets its clock to {@code now} and credits {@code entropy} to
-     * its kernel's random generator, which is reseeded at once (agent capability "identity").
-     */
-    public void refreshIdentity(java.time.Instant now, byte[] entropy) {
-        Replies.Reply r = new Replies.Reply(Wire.IDENTITY_DONE);
+    /** Sends a request whose answer is one frame of type {@code done} (or an error) and waits for it. */
+    void request(int type, int done, byte[] payload, String what) {
+        Replies.Reply r = new Replies.Reply(done);
         int id = open(r);
         try {
-            long ns = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-            send(new Frame(Wire.IDENTITY, id, java.nio.ByteBuffer.allocate(8 + entropy.length).putLong(ns)
-                    .put(entropy).array()));
-            Replies.await(r.future, REQUEST_TIMEOUT, "waiting for the guest agent to take its new identity");
-        } finally {
-            forget(id);
-        }
-    }
-
-    /**
-     * A restored guest's own hostname and, on a TAP network ({@code cidr}, {@code gateway} and
-     * {@code mac} all non-null), its address, default route and MAC (capability {@code identity.net}).
-     */
-    public void takeNetworkIdentity(String hostname, String cidr, String gateway, String mac) {
-        Reply r = new Reply(Wire.NETID_DONE);
-        int id = open(r);
-        try {
-            Fields.Builder b = Fields.builder().string(Wire.F_HOSTNAME, hostname);
-            if (mac != null) {
-                b.string(Wire.F_MAC, mac);
-            }
-            if (cidr != null) {
-                b.string(Wire.F_ADDR, cidr);
-            }
-            if (gateway != null) {
-                b.string(Wire.F_GATEWAY, gateway); // the agent refuses one without the others
-            }
-            send(new Frame(Wire.NETID, id, b.build()));
-            await(r.future, REQUEST_TIMEOUT, "waiting for the guest agent to take its hostname and address");
+            send(new Frame(type, id, payload));
+            Replies.await(r.future, REQUEST_TIMEOUT, what);
         } finally {
             forget(id);
         }

@@ -87,12 +87,12 @@ class AgentClientTest {
     void aMalformedNetworkIdentityIsRefusedBeforeAnythingChanges() throws IOException {
         String hostname = Files.readString(Path.of("/proc/sys/kernel/hostname"));
         assertThat(client.hello().capabilities()).contains("identity", "identity.net");
-        assertThatThrownBy(() -> client.takeNetworkIdentity("", null, null, null))
+        assertThatThrownBy(() -> IdentityRequests.network(client, "", null, null, null))
                 .isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.agentCode()).isEqualTo("EINVAL"))
                 .hasMessageContaining("hostname of 1 to 64 bytes");
-        assertThatThrownBy(() -> client.takeNetworkIdentity("x".repeat(65), null, null, null))
+        assertThatThrownBy(() -> IdentityRequests.network(client, "x".repeat(65), null, null, null))
                 .hasMessageContaining("hostname of 1 to 64 bytes");
-        assertThatThrownBy(() -> client.takeNetworkIdentity("h", "10.0.0.2/30", null, "52:54:00:00:00:01"))
+        assertThatThrownBy(() -> IdentityRequests.network(client, "h", "10.0.0.2/30", null, "52:54:00:00:00:01"))
                 .hasMessageContaining("a MAC, an address and a gateway, or none of them");
         assertThat(Files.readString(Path.of("/proc/sys/kernel/hostname"))).isEqualTo(hostname);
         assertThat(run("echo", "still serving").out()).isEqualTo("still serving\n");
