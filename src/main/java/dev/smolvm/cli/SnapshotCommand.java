@@ -46,7 +46,7 @@ final class SnapshotCommand implements Runnable {
         int run() {
             Snapshots.Snapshot s = ctx().smolvm().snapshots().create(sandbox, name, ctx().progress());
             return emit(s.toJson(), () -> ctx().out.println("Saved snapshot '" + s.name() + "' of sandbox '" + s.source()
-                    + "' (" + s.stateBytes() / (1024 * 1024) + " MiB of state, " + s.tookMs() + " ms)"));
+                    + "' (" + s.savedBytes() / (1024 * 1024) + " MiB of state, " + s.tookMs() + " ms)"));
         }
     }
 
@@ -62,7 +62,7 @@ final class SnapshotCommand implements Runnable {
                 }
                 Table t = new Table("Snapshots", "Name", "Source", "Created", "Memory", "State MiB");
                 all.forEach(s -> t.row(s.name(), s.source(), s.createdAt().toString(), s.memoryMib() + " MiB",
-                        s.stateBytes() / (1024 * 1024)));
+                        s.savedBytes() / (1024 * 1024)));
                 ctx().out.print(t.render());
             });
         }

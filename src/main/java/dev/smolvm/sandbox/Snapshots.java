@@ -51,6 +51,11 @@ public final class Snapshots {
                     n.path("disk_size").asInt(), n.path("state_bytes").asLong(), n.path("took_ms").asLong(), n);
         }
 
+        /** What it keeps of the VM: the state file, and its memory file when it has one (allocated bytes). */
+        public long savedBytes() {
+            return stateBytes + json.path("ram_bytes").asLong(0);
+        }
+
         boolean hidden() {
             return json.path("hidden").asBoolean(false);
         }
@@ -70,7 +75,8 @@ public final class Snapshots {
         /** The wire form (snapshot.json without what only a restore needs). */
         public Map<String, Object> toJson() {
             return Map.of("name", name, "source", source, "created_at", createdAt.toString(), "memory", memoryMib,
-                    "cpus", cpus, "disk_size", diskMib, "state_bytes", stateBytes, "took_ms", tookMs,
+                    "cpus", cpus, "disk_size", diskMib, "state_bytes", savedBytes(),
+                    "took_ms", tookMs,
                     "qemu_version", json.path("qemu_version").asText());
         }
     }
@@ -171,7 +177,7 @@ public final class Snapshots {
                 mine.add(snap);
                 writeBases(sbDir, mine);
                 Snapshot s = Snapshot.of(n);
-                progress.step("Snapshot '" + snap + "' saved: " + s.stateBytes() / (1024 * 1024) + " MiB of memory and "
+                progress.step("Snapshot '" + snap + "' saved: " + s.savedBytes() / (1024 * 1024) + " MiB of memory and "
                         + "device state in " + s.tookMs() + " ms");
                 return s;
             } catch (IOException | RuntimeException e) {
@@ -262,7 +268,7 @@ public final class Snapshots {
                 "custom".equals(j.path("os").asText()) ? j.path("image").asText() : null, s.memoryMib(), s.diskMib(),
                 j.path("backend").asText("qemu"), s.cpus(), null).withNetwork(j.path("egress").asText(null),
                 cidrs.isEmpty() ? null : cidrs);
-        progress.step("Restoring snapshot '" + name + "' (" + s.stateBytes() / (1024 * 1024) + " MiB of state)");
+        progress.step("Restoring snapshot '" + name + "' (" + s.savedBytes() / (1024 * 1024) + " MiB of state)");
         return sandboxes.createRestored(req, from, progress);
     }
 
@@ -281,6 +287,9 @@ public final class Snapshots {
                         ? "has " + Files.size(state) + " bytes, not the " + s.stateBytes() + " it was saved with"
                         : "is missing") + "; delete it with 'smolvm sandbox snapshot delete " + name + "'.");
             }
+            if (j.has("ram_bytes") && !Files.isRegularFile(dir.resolve("ram"))) {
+                throw SmolvmException.invalid("snapshot '" + name + "' is damaged: its memory file is missing; delete it.");
+            }
             if (!Files.isRegularFile(dir.resolve("disk.qcow2"))) {
                 throw SmolvmException.invalid("snapshot '" + name + "' is damaged: its disk is missing; delete it.");
             }
@@ -289,7 +298,7 @@ public final class Snapshots {
         }
         var target = sandboxes.backendFor(j.path("backend").asText("qemu")).restoreTarget();
         for (var want : target.entrySet()) {
-            String had = j.path(want.getKey()).asText();
+            String had = j.path(want.getKey()).asText("vm_layout".equals(want.getKey()) ? "1" : "");
             if (!had.equals(want.getValue())) {
                 throw SmolvmException.unavailable("snapshot '" + name + "' was saved with " + want.getKey().replace('_', ' ')
                         + " " + had + ", and this host has " + want.getValue() + "; a VM's state loads only into the "

@@ -98,6 +98,6 @@ final class SnapshotRoutes {
 
     static ApiTypes.SnapshotInfo info(Snapshots.Snapshot s) {
         return new ApiTypes.SnapshotInfo(s.name(), s.source(), s.createdAt().toString(), s.memoryMib(), s.cpus(),
-                s.diskMib(), s.stateBytes(), s.tookMs());
+                s.diskMib(), s.savedBytes(), s.tookMs());
     }
 }

@@ -152,10 +152,13 @@ class SnapshotE2ETest {
         fake("garbage", meta, Files.size(snapshots.resolve("s1").resolve("state")), null);
         fake("other-qemu", meta, -1, "1.0.0");
         Files.delete(fake("nostate", meta, -1, null).resolve("state"));
+        assertThat(snapshots.resolve("s1").resolve("ram")).as("a booted sandbox's memory is saved as a file").exists();
+        Files.delete(fake("noram", meta, -1, null).resolve("ram"));
         int before = cli.run("sandbox", "list", "--json").json().path("data").size();
         String taps = Host.sh("ip -o link show");
         for (String[] c : new String[][] {{"short", "is damaged: its state file has 1000 bytes"},
                 {"nostate", "is damaged: its state file is missing"},
+                {"noram", "is damaged: its memory file is missing"},
                 {"other-qemu", "was saved with qemu version 1.0.0"},
                 {"garbage", "could not load the snapshot's saved state"}}) {
             var r = cli.run("sandbox", "snapshot", "restore", c[0], "--name", "bad-" + c[0]);
@@ -180,6 +183,9 @@ class SnapshotE2ETest {
             try (var f = new java.io.RandomAccessFile(dir.resolve("state").toFile(), "rw")) {
                 f.setLength(stateBytes);
             }
+        }
+        if (Files.exists(snapshots.resolve("s1").resolve("ram"))) {
+            Files.createLink(dir.resolve("ram"), snapshots.resolve("s1").resolve("ram"));
         }
         String m = meta.replace("\"name\" : \"s1\"", "\"name\" : \"" + name + "\"");
         if (qemuVersion != null) {

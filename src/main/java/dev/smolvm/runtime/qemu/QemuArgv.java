@@ -18,11 +18,13 @@ public final class QemuArgv {
         a.addAll(List.of("-name", "smolvm-" + spec.id() + ",process=smolvm-" + spec.id()));
         // Under TCG, QEMU's translated-code cache defaults to 1 GiB and is the largest part of its
         // memory; 128 MiB holds a small guest's working set.
-        a.addAll(List.of("-machine", "pc", "-accel", "tcg".equals(accel) ? "tcg,tb-size=" + TCG_TB_MIB : accel));
+        a.addAll(List.of("-machine", "pc,memory-backend=" + GuestRam.ID, "-accel",
+                "tcg".equals(accel) ? "tcg,tb-size=" + TCG_TB_MIB : accel));
         if ("kvm".equals(accel)) {
             a.addAll(List.of("-cpu", "host"));
         }
         a.addAll(List.of("-m", spec.memoryMib() + "M", "-smp", String.valueOf(spec.cpus())));
+        a.addAll(List.of("-object", GuestRam.backend(spec)));
         a.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
         a.addAll(List.of("-daemonize", "-pidfile", spec.pidFile().toString()));
         // append: a restore's log starts with the boot its snapshot was saved from (QemuBackend seeds it)
@@ -51,14 +53,22 @@ public final class QemuArgv {
         }
         a.addAll(List.of("-device", "virtio-rng-pci"));
         if (spec.restoreFrom() != null) {
-            // QEMU runs the exec: URI with /bin/sh -c; the path is quoted for it.
-            String state = spec.restoreFrom().resolve("state").toString();
-            a.addAll(List.of("-incoming", "exec:cat '" + state.replace("'", "'\\''") + "'"));
+            // A snapshot whose memory is a file is loaded over QMP once x-ignore-shared is on (QemuBackend);
+            // one whose memory is in the state stream is read from it. QEMU runs the exec: URI with
+            // /bin/sh -c; the path is quoted for it.
+            a.addAll(List.of("-incoming", GuestRam.fromFile(spec) ? "defer" : incomingUri(spec)));
         }
-        // Free-page reporting: the guest tells QEMU which pages it freed, and QEMU gives them back to
-        // the host, so an idle sandbox costs what it uses rather than its peak.
-        a.addAll(List.of("-device", "virtio-balloon-pci,free-page-reporting=on,deflate-on-oom=on"));
+        // No free-page reporting: QEMU 7.2 gives a reported page back by punching a hole in the RAM's
+        // file, which for a restore is the snapshot's memory file that every restore of it maps
+        // (GuestRam). An idle sandbox keeps the pages it touched; restores share the untouched ones.
+        a.addAll(List.of("-device", "virtio-balloon-pci,free-page-reporting=off,deflate-on-oom=on"));
         return a;
+    }
+
+    /** The migration URI that reads a snapshot's state file. */
+    static String incomingUri(VmSpec spec) {
+        String state = spec.restoreFrom().resolve("state").toString();
+        return "exec:cat '" + state.replace("'", "'\\''") + "'";
     }
 
     /** The kernel command line: console, root disk, and the guest's network and key (read by its init). */

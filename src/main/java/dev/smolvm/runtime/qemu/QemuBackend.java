@@ -61,6 +61,15 @@ public final class QemuBackend implements Backend {
             Files.deleteIfExists(spec.pidFile());
             Files.deleteIfExists(spec.qmpSocket());
             Files.deleteIfExists(spec.consoleLog());
+            Files.deleteIfExists(GuestRam.sharedFile(spec)); // a killed start's
+            if (GuestRam.fromFile(spec)) {
+                Path ram = spec.restoreFrom().resolve(GuestRam.FILE);
+                if (Files.size(ram) != spec.memoryMib() * 1024L * 1024L) {
+                    throw SmolvmException.invalid("the snapshot's memory file " + ram + " has " + Files.size(ram)
+                            + " bytes, not the " + spec.memoryMib() + " MiB it was saved with: it is damaged; delete "
+                            + "the snapshot and take a new one.");
+                }
+            }
             Path bootLog = spec.restoreFrom() != null ? VmSpec.consoleLogIn(spec.restoreFrom()) : null;
             if (bootLog != null && Files.isRegularFile(bootLog)) {
                 Files.copy(bootLog, spec.consoleLog());
@@ -82,6 +91,10 @@ public final class QemuBackend implements Backend {
                 FileModes.privateFile(spec.agentSocket());
             }
             long pid = Long.parseLong(Files.readString(spec.pidFile()).strip());
+            Files.deleteIfExists(GuestRam.sharedFile(spec)); // QEMU holds it open: it goes when QEMU does
+            if (GuestRam.fromFile(spec)) {
+                QemuSnapshots.startIncoming(spec);
+            }
             if (spec.restoreFrom() != null) {
                 QemuSnapshots.awaitLoaded(spec, () -> isAlive(pid, spec.id()));
                 dev.smolvm.host.Trace.mark("qemu: state loaded, running");
@@ -107,7 +120,8 @@ public final class QemuBackend implements Backend {
 
     @Override
     public Map<String, String> restoreTarget() {
-        return Map.of("qemu_version", QemuSnapshots.hostVersion(), "machine", QemuSnapshots.MACHINE);
+        return Map.of("qemu_version", QemuSnapshots.hostVersion(), "machine", QemuSnapshots.MACHINE,
+                "vm_layout", GuestRam.LAYOUT);
     }
 
     @Override

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
@@ -48,15 +50,28 @@ final class QemuSnapshots {
             Path pointer = spec.dir().resolve("disk.current.part");
             Files.writeString(pointer, next.getFileName() + "\n");
             Files.move(pointer, spec.dir().resolve("disk.current"), StandardCopyOption.ATOMIC_MOVE);
+            // RAM in a shared file: the stream holds the devices only, and the file is copied (GuestRam).
+            long pid = Long.parseLong(Files.readString(spec.pidFile()).strip());
+            Optional<Path> ramFile = GuestRam.openFile(pid, spec);
+            setIgnoreShared(qmp, subject, ramFile.isPresent());
             Path part = state.resolveSibling(state.getFileName() + ".part");
             qmp(qmp, subject, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":"
                     + JSON.writeValueAsString("exec:cat > '" + part.toString().replace("'", "'\\''") + "'") + "}}");
             awaitSaved(qmp, subject);
+            Map<String, String> facts = new HashMap<>(Map.of("qemu_version", version, "machine", MACHINE,
+                    "vm_layout", GuestRam.LAYOUT));
+            if (ramFile.isPresent()) {
+                Path ram = state.resolveSibling(GuestRam.FILE);
+                Path ramPart = state.resolveSibling(GuestRam.FILE + ".part");
+                Cmd.of("cp", "--sparse=always", ramFile.get().toString(), ramPart.toString()).check();
+                Files.move(ramPart, ram, StandardCopyOption.ATOMIC_MOVE);
+                facts.put("ram_bytes", String.valueOf(GuestRam.allocated(ram)));
+            }
             Files.move(part, state, StandardCopyOption.ATOMIC_MOVE);
             if (resume) {
                 qmp(qmp, subject, "{\"execute\":\"cont\"}");
             }
-            return Map.of("qemu_version", version, "machine", MACHINE);
+            return facts;
         } catch (IOException | RuntimeException e) {
             if (resume) {
                 Qmp.send(qmp, "cont"); // the source goes on whatever became of its snapshot
@@ -94,6 +109,23 @@ final class QemuSnapshots {
         }
         if (status.equals("paused")) {
             qmp(qmp, "the restored VM", "{\"execute\":\"cont\"}");
+        }
+    }
+
+    /** Turns the x-ignore-shared migration capability on or off (it persists in the QEMU process). */
+    static void setIgnoreShared(Path qmp, String subject, boolean on) {
+        qmp(qmp, subject, "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":"
+                + "[{\"capability\":\"x-ignore-shared\",\"state\":" + on + "}]}}");
+    }
+
+    /** A restore of a snapshot whose memory is a file: QEMU waits (-incoming defer) for this. */
+    static void startIncoming(VmSpec spec) {
+        setIgnoreShared(spec.qmpSocket(), "the restored VM", true);
+        try {
+            qmp(spec.qmpSocket(), "the restored VM", "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":"
+                    + JSON.writeValueAsString(QemuArgv.incomingUri(spec)) + "}}");
+        } catch (IOException e) {
+            throw SmolvmException.internal("cannot ask QEMU to load the snapshot: " + e.getMessage());
         }
     }
 

@@ -42,7 +42,7 @@ class QemuArgvTest {
 
         assertThat(argv.get(0)).isEqualTo("qemu-system-x86_64");
         assertThat(valuesOf(argv, "-name")).containsExactly("smolvm-vm-0a1b2c3d,process=smolvm-vm-0a1b2c3d");
-        assertThat(valuesOf(argv, "-machine")).containsExactly("pc");
+        assertThat(valuesOf(argv, "-machine")).containsExactly("pc,memory-backend=smolvm.ram");
         assertThat(valuesOf(argv, "-accel")).containsExactly("kvm");
         assertThat(valuesOf(argv, "-cpu")).containsExactly("host");
         assertThat(valuesOf(argv, "-m")).containsExactly("1024M");
@@ -65,7 +65,7 @@ class QemuArgvTest {
                 "virtio-serial-pci,id=vser0",
                 "virtserialport,bus=vser0.0,chardev=agent,name=dev.smolvm.agent",
                 "virtio-rng-pci",
-                "virtio-balloon-pci,free-page-reporting=on,deflate-on-oom=on");
+                "virtio-balloon-pci,free-page-reporting=off,deflate-on-oom=on");
         assertThat(String.join(" ", argv)).doesNotContain("hostfwd");
     }
 
@@ -91,7 +91,7 @@ class QemuArgvTest {
                 "virtio-blk-pci,drive=root",
                 "virtio-net-pci,netdev=net0",
                 "virtio-rng-pci",
-                "virtio-balloon-pci,free-page-reporting=on,deflate-on-oom=on");
+                "virtio-balloon-pci,free-page-reporting=off,deflate-on-oom=on");
         assertThat(valuesOf(argv, "-qmp")).containsExactly("unix:" + DIR + "/qmp.sock,server=on,wait=off");
         assertThat(valuesOf(argv, "-serial")).containsExactly("chardev:console");
         assertThat(valuesOf(argv, "-chardev")).contains("file,id=console,path=" + DIR + "/console.log,append=on");
@@ -138,5 +138,32 @@ class QemuArgvTest {
                 "virtserialport,bus=vser0.0,chardev=agent,name=dev.smolvm.agent");
         assertThat(valuesOf(QemuArgv.build("q", "tcg", userSpec()), "-chardev")).as("no agent socket without an agent")
                 .noneMatch(c -> c.startsWith("socket,"));
+    }
+
+    /** RAM a snapshot can save as a file: shared memory for a boot, the snapshot's file mapped privately for a restore. */
+    @Test
+    void guestRamIsAFileASnapshotCanCopyAndARestoreMaps(@org.junit.jupiter.api.io.TempDir Path snap) throws Exception {
+        List<String> boot = QemuArgv.build("q", "tcg", userSpec());
+        assertThat(valuesOf(boot, "-object")).singleElement().satisfiesAnyOf(
+                o -> assertThat(o).isEqualTo("memory-backend-file,id=smolvm.ram,size=512M,"
+                        + "mem-path=/dev/shm/smolvm-vm-0a1b2c3d.ram,share=on"),
+                o -> assertThat(o).isEqualTo("memory-backend-ram,id=smolvm.ram,size=512M")); // no /dev/shm
+        assertThat(boot).doesNotContain("-incoming");
+
+        VmSpec stream = withRestore(snap);
+        assertThat(valuesOf(QemuArgv.build("q", "tcg", stream), "-incoming"))
+                .containsExactly("exec:cat '" + snap.resolve("state") + "'");
+
+        java.nio.file.Files.createFile(snap.resolve("ram"));
+        List<String> file = QemuArgv.build("q", "tcg", withRestore(snap));
+        assertThat(valuesOf(file, "-object")).containsExactly("memory-backend-file,id=smolvm.ram,size=512M,mem-path="
+                + snap.resolve("ram") + ",share=off");
+        assertThat(valuesOf(file, "-incoming")).as("loaded over QMP with x-ignore-shared").containsExactly("defer");
+    }
+
+    private static VmSpec withRestore(Path snap) {
+        VmSpec u = userSpec();
+        return new VmSpec(u.id(), u.dir(), u.kernel(), u.initrd(), u.baseDisk(), u.kernelCmdline(), u.memoryMib(),
+                u.cpus(), u.diskMib(), u.networkMode(), u.tap(), u.mac(), u.sshHostPort(), u.agentSocket(), snap);
     }
 }
