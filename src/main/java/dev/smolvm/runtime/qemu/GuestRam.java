@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  *     backing file, which here would change the snapshot under every other restore, so no VM has
  *     free-page reporting ({@link QemuArgv}).</li>
  * <li>A restored VM's RAM is private, so a snapshot of it carries its memory in the state stream,
- *     as before, and a restore of that loads it into a shared-memory file again.</li>
+ *     as before, and a restore of that loads it into anonymous memory (see {@link #shared}).</li>
  * </ul>
  * Without a writable {@code /dev/shm} the RAM is anonymous and snapshots use the stream.
  */
@@ -47,9 +47,13 @@ final class GuestRam {
         return spec.restoreFrom() != null && Files.isRegularFile(spec.restoreFrom().resolve(FILE));
     }
 
-    /** Whether this boot's RAM is a shared-memory file. */
+    /**
+     * Whether this boot's RAM is a shared-memory file: a boot's, not a restore's. A restore from a
+     * stream loads every page, and QEMU reads each zero page to see it is zero, which in shared
+     * memory allocates it (all of RAM per sandbox); anonymous memory maps the zero page instead.
+     */
     static boolean shared(VmSpec spec) {
-        return !fromFile(spec) && Files.isDirectory(SHM) && Files.isWritable(SHM);
+        return spec.restoreFrom() == null && Files.isDirectory(SHM) && Files.isWritable(SHM);
     }
 
     /** The {@code -object} memory backend. */

@@ -153,6 +153,8 @@ class QemuArgvTest {
         VmSpec stream = withRestore(snap);
         assertThat(valuesOf(QemuArgv.build("q", "tcg", stream), "-incoming"))
                 .containsExactly("exec:cat '" + snap.resolve("state") + "'");
+        assertThat(valuesOf(QemuArgv.build("q", "tcg", stream), "-object")).as("loading zero pages into shared memory "
+                + "would allocate them").containsExactly("memory-backend-ram,id=smolvm.ram,size=512M");
 
         java.nio.file.Files.createFile(snap.resolve("ram"));
         List<String> file = QemuArgv.build("q", "tcg", withRestore(snap));
