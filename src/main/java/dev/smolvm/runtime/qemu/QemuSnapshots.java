@@ -134,8 +134,22 @@ final class QemuSnapshots {
                 + "file is damaged or was made by a different QEMU or machine; delete the snapshot and take a new one.");
     }
 
-    /** "major.minor.micro" of the QEMU binary on this host. */
+    private static volatile String hostVersion;
+
+    /**
+     * "major.minor.micro" of the QEMU binary on this host, asked once per process (every restore
+     * compares it; a QEMU upgraded under a running server is still caught when the load fails).
+     */
     static String hostVersion() {
+        String v = hostVersion;
+        if (v == null) {
+            v = askVersion();
+            hostVersion = v;
+        }
+        return v;
+    }
+
+    private static String askVersion() {
         var r = Cmd.of(QemuBackend.BINARY, "--version").run();
         var m = Pattern.compile("version (\\d+)\\.(\\d+)(?:\\.(\\d+))?").matcher(r.stdout());
         if (!r.ok() || !m.find()) {
