@@ -43,6 +43,14 @@ public interface Backend {
         return Map.of();
     }
 
+    /**
+     * Files this backend made for VMs that no process uses any more (a start killed at the wrong
+     * moment): {@code prune} removes them. None by default.
+     */
+    default java.util.List<Path> leftoverFiles() {
+        return java.util.List.of();
+    }
+
     /** Waits for the VM process to end; true when it did within {@code timeout}. */
     default boolean waitGone(long pid, String sandboxId, Duration timeout) {
         return Poll.until(timeout, Duration.ofMillis(50), () -> !isAlive(pid, sandboxId));

@@ -179,6 +179,18 @@ public final class Prune {
             }
         }
         snapshotLeftovers(dryRun, out);
+        for (Backend b : backends) {
+            for (Path file : b.leftoverFiles()) {
+                out.add(new Item("vm-leftover", file.toString(), "a VM's file that no process uses (its start was killed)"));
+                if (!dryRun) {
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException e) {
+                        notes.add("could not remove " + file + ": " + e.getMessage());
+                    }
+                }
+            }
+        }
         for (ImageLeftovers.Leftover l : images.find()) {
             if (dryRun || images.remove(l)) {
                 out.add(new Item("image-leftover", l.dir().toString(), l.why()));

@@ -107,17 +107,20 @@ final class BootBench {
     /** Boots the image with nothing of smolvm around it and returns ms until init says ready. */
     static double bareBoot(Path kernel, Path initrd, Path rootfs, String accel) throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "smolvm-bare-");
+        Path[] ram = new Path[1];
         try {
             String key = Base64.getEncoder().encodeToString("ssh-ed25519 AAAA bench\n".getBytes());
             String cmdline = QemuArgv.kernelCmdline("10.0.2.15/24", "10.0.2.2", "10.0.2.3", "bare", key, 1,
                     GuestAslr.decide(System.getenv(), accel).on()); // the same guest kernel arguments smolvm uses
             VmSpec spec = new VmSpec("bare" + ProcessHandle.current().pid(), dir, kernel, initrd, rootfs, cmdline,
                     512, 1, 2048, NetworkMode.USER, null, null, 0, null, null);
+            ram[0] = QemuBackend.ramFileOf(spec);
             long t0 = System.nanoTime();
             Proc.timeOk(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootfs.toString(),
                     spec.overlayDisk().toString(), "2048M"), Map.of());
             List<String> argv = QemuArgv.build(QemuBackend.BINARY, accel, spec);
             Proc.timeOk(argv, Map.of());
+            Files.deleteIfExists(QemuBackend.ramFileOf(spec)); // as smolvm does: the RAM goes with QEMU
             long deadline = System.nanoTime() + 120_000_000_000L;
             while (System.nanoTime() < deadline) {
                 if (Files.exists(spec.consoleLog()) && Files.readString(spec.consoleLog()).contains(READY)) {
@@ -139,6 +142,9 @@ final class BootBench {
                 // already gone
             }
             Images.deleteTree(dir);
+            if (ram[0] != null) {
+                Files.deleteIfExists(ram[0]);
+            }
         }
     }
 }

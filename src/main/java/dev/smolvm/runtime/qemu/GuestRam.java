@@ -89,6 +89,41 @@ final class GuestRam {
         }
     }
 
+    /**
+     * RAM files no process holds open: QEMU creates one and holds it from its start, and smolvm
+     * unlinks it right after, so one left with nobody on it is a start killed in between.
+     */
+    static java.util.List<Path> leftovers() {
+        java.util.List<Path> candidates;
+        try (Stream<Path> s = Files.list(SHM)) {
+            candidates = s.filter(p -> p.getFileName().toString().matches("smolvm-[A-Za-z0-9-]+\\.ram")).toList();
+        } catch (IOException e) {
+            return java.util.List.of();
+        }
+        if (candidates.isEmpty()) {
+            return candidates;
+        }
+        java.util.Set<String> open = new java.util.HashSet<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
+                try (Stream<Path> fds = Files.list(p.resolve("fd"))) {
+                    fds.forEach(fd -> {
+                        try {
+                            open.add(Files.readSymbolicLink(fd).toString());
+                        } catch (IOException gone) {
+                            // closed meanwhile
+                        }
+                    });
+                } catch (IOException | RuntimeException gone) {
+                    // the process ended, or is not ours to read
+                }
+            });
+        } catch (IOException e) {
+            return java.util.List.of(); // cannot tell who holds what: remove nothing
+        }
+        return candidates.stream().filter(p -> !open.contains(p.toString())).toList();
+    }
+
     /** Bytes a file really holds on disk (a sparse RAM file is mostly holes). */
     static long allocated(Path file) {
         var r = dev.smolvm.host.Cmd.of("stat", "-c", "%b %B", file.toString()).run();

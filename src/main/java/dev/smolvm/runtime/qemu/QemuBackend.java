@@ -114,6 +114,16 @@ public final class QemuBackend implements Backend {
     }
 
     @Override
+    public java.util.List<Path> leftoverFiles() {
+        return GuestRam.leftovers();
+    }
+
+    /** The shared-memory file a booted VM's RAM is created in (deleted once QEMU has it open). */
+    public static Path ramFileOf(VmSpec spec) {
+        return GuestRam.sharedFile(spec);
+    }
+
+    @Override
     public boolean canSnapshot() {
         return true;
     }
