@@ -170,7 +170,9 @@ public final class Sandboxes {
         // first create of the shape boots and saves one (BootSnapshots).
         var bootKey = restore != null || req.cold() ? java.util.Optional.<BootSnapshots.Key>empty()
                 : BootSnapshots.keyOf(backend, image, r.memoryMib(), r.cpus(), r.diskMib(), networkMode);
+        Trace.mark("create: image and record ready");
         Boot.Restore from = restore != null ? restore : bootKey.flatMap(bootSnapshots::restoreFor).orElse(null);
+        Trace.mark("create: boot snapshot " + (from != null ? "found" : "none"));
         Boot boot = boot(r, image, networkMode, bootTimeout(req), progress).restoring(from);
         List<Phase> last = from == null && bootKey.isPresent()
                 ? List.of(Phase.keep("boot-snapshot", () -> bootSnapshots.save(bootKey.get(), r.id(), progress)))

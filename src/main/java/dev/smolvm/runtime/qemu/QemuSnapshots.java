@@ -137,16 +137,57 @@ final class QemuSnapshots {
     private static volatile String hostVersion;
 
     /**
-     * "major.minor.micro" of the QEMU binary on this host, asked once per process (every restore
-     * compares it; a QEMU upgraded under a running server is still caught when the load fails).
+     * "major.minor.micro" of the QEMU binary on this host. Every restore compares it, and asking
+     * the binary costs a process start (~50 ms of a ~0.8 s create by restore), so the answer is
+     * kept per process and in a file named by the binary's path, size and time (an upgrade changes
+     * them; a QEMU upgraded under a running server is still caught when the load fails).
      */
     static String hostVersion() {
         String v = hostVersion;
         if (v == null) {
-            v = askVersion();
+            Path cache = versionCache();
+            try {
+                v = cache != null && Files.isRegularFile(cache) ? Files.readString(cache).strip() : null;
+            } catch (IOException unreadable) {
+                v = null;
+            }
+            if (v == null || !v.matches("\\d+\\.\\d+\\.\\d+")) {
+                v = askVersion();
+                writeQuietly(cache, v);
+            }
             hostVersion = v;
         }
         return v;
+    }
+
+    private static Path versionCache() {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            Path bin = Path.of(dir.isEmpty() ? "." : dir, QemuBackend.BINARY);
+            try {
+                if (Files.isExecutable(bin)) {
+                    Path real = bin.toRealPath();
+                    String key = real + "|" + Files.size(real) + "|" + Files.getLastModifiedTime(real).toMillis();
+                    return Path.of(System.getProperty("java.io.tmpdir"), "smolvm-qemu-version-"
+                            + Integer.toHexString(key.hashCode()));
+                }
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static void writeQuietly(Path cache, String version) {
+        if (cache == null) {
+            return;
+        }
+        try {
+            Path tmp = Files.createTempFile(cache.getParent(), ".smolvm-qemu-version", ".tmp");
+            Files.writeString(tmp, version + "\n");
+            Files.move(tmp, cache, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // asked again next time
+        }
     }
 
     private static String askVersion() {
