@@ -1,6 +1,7 @@
 package dev.smolvm.forward;
 
 import dev.smolvm.SmolvmException;
+import dev.smolvm.network.NetworkMode;
 import dev.smolvm.host.Cmd;
 
 /**
@@ -12,19 +13,19 @@ public final class TransportChoice {
     private TransportChoice() {
     }
 
-    public static TransportKind choose(String forced, String networkMode) {
+    public static TransportKind choose(String forced, NetworkMode networkMode) {
         if (forced != null && !forced.isBlank()) {
             TransportKind kind = java.util.Arrays.stream(TransportKind.values())
                     .filter(k -> k.wireName().equals(forced)).findFirst()
                     .orElseThrow(() -> SmolvmException.invalid("SMOLVM_PORT_TRANSPORT must be nftables or ssh_tunnel, "
                             + "not '" + forced + "'."));
-            if (kind == TransportKind.NFTABLES && !"tap".equals(networkMode)) {
+            if (kind == TransportKind.NFTABLES && networkMode != NetworkMode.TAP) {
                 throw SmolvmException.unavailable("the nftables transport needs a routable guest (TAP networking); "
                         + "this sandbox uses user-mode networking.");
             }
             return kind;
         }
-        return "tap".equals(networkMode) && nftablesUsable() ? TransportKind.NFTABLES : TransportKind.SSH_TUNNEL;
+        return networkMode == NetworkMode.TAP && nftablesUsable() ? TransportKind.NFTABLES : TransportKind.SSH_TUNNEL;
     }
 
     static boolean nftablesUsable() {

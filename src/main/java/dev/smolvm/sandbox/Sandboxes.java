@@ -17,6 +17,7 @@ import dev.smolvm.network.TapNetwork;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 import dev.smolvm.store.SandboxStore;
 
 import java.io.IOException;
@@ -104,7 +105,7 @@ public final class Sandboxes {
 
     /** Makes the record agree with the host: a VM that is gone is marked error and its resources freed. */
     private SandboxRecord reconcile(SandboxRecord r) {
-        SandboxStatus status = SandboxStatus.fromWire(r.status());
+        SandboxStatus status = r.status();
         if (!status.hasVm()) {
             return r;
         }
@@ -120,7 +121,7 @@ public final class Sandboxes {
         String why = r.pid() == null ? "boot never finished (the creating process went away)"
                 : "the VM process (pid " + r.pid() + ") exited unexpectedly";
         reaper.releaseRuntime(r, false);
-        SandboxRecord failed = clearRuntime(r).withStatus(SandboxStatus.ERROR.wireName(), why);
+        SandboxRecord failed = clearRuntime(r).withStatus(SandboxStatus.ERROR, why);
         store.update(failed);
         return failed;
     }
@@ -150,8 +151,8 @@ public final class Sandboxes {
         CreateRequest req = request.validated();
         NewSandbox.checkCpus(req);
         EgressPolicy policy = req.egressPolicy();
-        BackendKind kind = req.backend() == null ? BackendKind.QEMU : BackendKind.parse(req.backend());
-        GuestOs os = req.os() == null ? GuestOs.DEBIAN : GuestOs.parse(req.os());
+        BackendKind kind = req.backend() == null ? BackendKind.QEMU : req.backend();
+        GuestOs os = req.os() == null ? GuestOs.DEBIAN : req.os();
         Backend backend = adapters.backend(kind);
         if (req.name() != null && store.find(req.name()).isPresent()) {
             throw SmolvmException.conflict("a sandbox named '" + req.name() + "' already exists")
@@ -187,7 +188,7 @@ public final class Sandboxes {
         SandboxRecord r = reconcile(find(ref));
         try (FileLock ignored = lock(r.id())) {
             r = reconcile(find(r.id()));
-            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            SandboxStatus status = r.status();
             if (status.hasVm()) {
                 if (status == SandboxStatus.RUNNING) {
                     return view(r);
@@ -200,12 +201,12 @@ public final class Sandboxes {
             Backend backend = adapters.backend(r);
             NetworkMode networkMode = readiness.forBackend(backend, progress);
             GuestImage image = resolveImage(r);
-            SandboxRecord starting = r.withStatus(SandboxStatus.STARTING.wireName(), null);
+            SandboxRecord starting = r.withStatus(SandboxStatus.STARTING, null);
             Boot boot = boot(starting, image, networkMode,
                     bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : bootTimeout, progress);
             // A start that does not finish leaves the sandbox in error, with the reason, and nothing running.
             Phase record = Phase.of("record", () -> store.update(starting), () -> store.find(starting.id())
-                    .ifPresent(now -> store.update(clearRuntime(now).withStatus(SandboxStatus.ERROR.wireName(),
+                    .ifPresent(now -> store.update(clearRuntime(now).withStatus(SandboxStatus.ERROR,
                             boot.failureReason()))));
             Phase forwards = Phase.of("forwards", () -> listeners.forEach(l -> l.started(view(boot.record()), progress)),
                     () -> listeners.forEach(l -> l.released(view(boot.record()), false)));
@@ -217,7 +218,7 @@ public final class Sandboxes {
         SandboxRecord r = reconcile(find(ref));
         try (FileLock ignored = lock(r.id())) {
             r = reconcile(find(r.id()));
-            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            SandboxStatus status = r.status();
             if (status.hasVm() && r.pid() != null) {
                 if (status == SandboxStatus.PAUSED) {
                     try {
@@ -230,7 +231,7 @@ public final class Sandboxes {
                 adapters.backend(r).powerOff(r.pid(), r.id(), Adapters.specFor(home, r), timeout, () -> adapters.channel(vm).requestPowerOff());
             }
             reaper.releaseRuntime(r, false);
-            SandboxRecord stopped = clearRuntime(r).withStatus(SandboxStatus.STOPPED.wireName(),
+            SandboxRecord stopped = clearRuntime(r).withStatus(SandboxStatus.STOPPED,
                     status == SandboxStatus.ERROR ? r.lastError() : null);
             store.update(stopped);
             return view(stopped);
@@ -242,7 +243,7 @@ public final class Sandboxes {
         SandboxRecord r = reconcile(find(ref));
         try (FileLock ignored = lock(r.id())) {
             r = reconcile(find(r.id()));
-            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            SandboxStatus status = r.status();
             if (status.hasVm()) {
                 if (!force) {
                     throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName()
@@ -305,7 +306,7 @@ public final class Sandboxes {
     private Sandbox view(SandboxRecord r) {
         // A running VM whose agent stopped answering is shown as error (the record stays running: the
         // VM is there to stop); it is running again as soon as the agent answers.
-        SandboxRecord shown = agents.unresponsive(r).map(why -> r.withStatus(SandboxStatus.ERROR.wireName(), why)).orElse(r);
+        SandboxRecord shown = agents.unresponsive(r).map(why -> r.withStatus(SandboxStatus.ERROR, why)).orElse(r);
         return Sandbox.of(shown, agents.reaches(r) ? "agent" : "ssh");
     }
 
@@ -320,7 +321,7 @@ public final class Sandboxes {
 
     private SandboxRecord requireRunning(String ref) {
         SandboxRecord r = reconcile(find(ref));
-        SandboxStatus status = SandboxStatus.fromWire(r.status());
+        SandboxStatus status = r.status();
         if (status == SandboxStatus.PAUSED) {
             throw Pauses.pausedError(r);
         }
@@ -339,7 +340,7 @@ public final class Sandboxes {
     }
 
     private Boot boot(SandboxRecord r, GuestImage image, NetworkMode networkMode, Duration timeout, Progress progress) {
-        HostReadiness.refuseUnenforceable(networkMode, EgressPolicy.parse(r.egress(), r.allowedCidrs()));
+        HostReadiness.refuseUnenforceable(networkMode, EgressPolicy.of(r.egress(), r.allowedCidrs()));
         return new Boot(home, store, tapNetwork, adapters.backend(r), adapters::channel, r, image, networkMode, timeout, progress);
     }
 
@@ -348,10 +349,10 @@ public final class Sandboxes {
     }
 
     private GuestImage resolveImage(SandboxRecord r) {
-        if ("custom".equals(r.os())) {
+        if (r.os() == null) { // an image given by reference or path
             return images.resolve(r.image(), GuestOs.DEBIAN, Progress.SILENT);
         }
-        return images.resolve(null, GuestOs.parse(r.os()), Progress.SILENT);
+        return images.resolve(null, r.os(), Progress.SILENT);
     }
 
     private Path lockFile(String id) {
@@ -388,8 +389,8 @@ public final class Sandboxes {
         return store.find(id).map(SandboxRecord::name).orElse(id);
     }
 
-    Backend backendFor(String backendWire) {
-        return adapters.backend(BackendKind.parse(backendWire));
+    Backend backendFor(BackendKind kind) {
+        return adapters.backend(kind);
     }
 
     SandboxRecord reconciled(String ref) {

@@ -10,9 +10,14 @@ import dev.smolvm.guest.AgentMux;
 import dev.smolvm.host.FileLock;
 import dev.smolvm.host.FileModes;
 import dev.smolvm.host.Progress;
+import dev.smolvm.WireName;
+import dev.smolvm.image.GuestOs;
 import dev.smolvm.image.Images;
+import dev.smolvm.network.EgressPolicy;
+import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.VmSpec;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -120,7 +125,7 @@ public final class Snapshots {
         SandboxNames.validate(snap);
         try (FileLock ignored = sandboxes.lockOf(r.id()); FileLock all = FileLock.acquire(root().resolve(".lock"))) {
             r = sandboxes.reconciled(r.id());
-            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            SandboxStatus status = r.status();
             if (status != SandboxStatus.RUNNING && status != SandboxStatus.PAUSED) {
                 throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' is " + r.status()
                         + "; a snapshot is taken of a running or paused sandbox")
@@ -149,8 +154,8 @@ public final class Snapshots {
                 List<String> bases = bases(sbDir);
                 ObjectNode n = JSON.createObjectNode().put("name", snap).put("source", r.name()).put("source_id", r.id())
                         .put("created_at", Instant.now().toString()).put("memory", r.memoryMib()).put("cpus", r.cpus())
-                        .put("disk_size", r.diskMib()).put("os", r.os()).put("image", r.image())
-                        .put("backend", r.backend()).put("egress", r.egress())
+                        .put("disk_size", r.diskMib()).put("os", GuestOs.wireNameOrCustom(r.os())).put("image", r.image())
+                        .put("backend", r.backend().wireName()).put("egress", r.egress().wireName())
                         .put("kernel_cmdline", kernelCmdline(r, sbDir))
                         .put("state_bytes", Files.size(dir.resolve("state")))
                         .put("took_ms", (System.nanoTime() - t0) / 1_000_000).put("hidden", hidden != null);
@@ -258,9 +263,10 @@ public final class Snapshots {
         Boot.Restore from = restorable(s);
         List<String> cidrs = new ArrayList<>();
         j.path("allowed_cidrs").forEach(c -> cidrs.add(c.asText()));
-        CreateRequest req = new CreateRequest(newName, "custom".equals(j.path("os").asText()) ? null : j.path("os").asText(),
-                "custom".equals(j.path("os").asText()) ? j.path("image").asText() : null, s.memoryMib(), s.diskMib(),
-                j.path("backend").asText("qemu"), s.cpus(), null).withNetwork(j.path("egress").asText(null),
+        GuestOs os = GuestOs.parseOrCustom(j.path("os").asText());
+        CreateRequest req = new CreateRequest(newName, os, os == null ? j.path("image").asText() : null, s.memoryMib(),
+                s.diskMib(), backendOf(j), s.cpus(), null).withNetwork(j.hasNonNull("egress")
+                        ? WireName.parse(EgressPolicy.Mode.class, j.path("egress").asText(), "egress mode") : null,
                 cidrs.isEmpty() ? null : cidrs);
         progress.step("Restoring snapshot '" + name + "' (" + s.stateBytes() / (1024 * 1024) + " MiB of state)");
         return sandboxes.createRestored(req, from, progress);
@@ -287,7 +293,7 @@ public final class Snapshots {
         } catch (IOException e) {
             throw SmolvmException.internal("cannot read snapshot '" + name + "': " + e.getMessage());
         }
-        var target = sandboxes.backendFor(j.path("backend").asText("qemu")).restoreTarget();
+        var target = sandboxes.backendFor(backendOf(j)).restoreTarget();
         for (var want : target.entrySet()) {
             String had = j.path(want.getKey()).asText();
             if (!had.equals(want.getValue())) {
@@ -299,6 +305,10 @@ public final class Snapshots {
         List<String> bases = new ArrayList<>(s.bases());
         bases.add(name);
         return new Boot.Restore(dir, j.path("kernel_cmdline").asText(), bases);
+    }
+
+    private static BackendKind backendOf(JsonNode snapshot) {
+        return BackendKind.parse(snapshot.path("backend").asText("qemu"));
     }
 
     private static String kernelCmdline(SandboxRecord r, Path sbDir) throws IOException {

@@ -2,8 +2,10 @@ package dev.smolvm.forward;
 
 import dev.smolvm.ErrorCode;
 import dev.smolvm.SmolvmException;
+import dev.smolvm.network.NetworkMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -15,20 +17,20 @@ class TransportChoiceTest {
             + "this sandbox uses user-mode networking.";
 
     @ParameterizedTest
-    @ValueSource(strings = {"tap", "user"})
-    void forcedSshTunnelAlwaysWins(String mode) {
+    @EnumSource(NetworkMode.class)
+    void forcedSshTunnelAlwaysWins(NetworkMode mode) {
         assertThat(TransportChoice.choose("ssh_tunnel", mode)).isEqualTo(TransportKind.SSH_TUNNEL);
     }
 
     @Test
     void forcedNftablesWithTapIsTakenWithoutProbing() {
-        assertThat(TransportChoice.choose("nftables", "tap")).isEqualTo(TransportKind.NFTABLES);
+        assertThat(TransportChoice.choose("nftables", NetworkMode.TAP)).isEqualTo(TransportKind.NFTABLES);
     }
 
     @ParameterizedTest
     @NullSource
-    @ValueSource(strings = {"user", "TAP", ""})
-    void forcedNftablesWithoutTapIsUnavailable(String mode) {
+    @EnumSource(value = NetworkMode.class, names = "USER")
+    void forcedNftablesWithoutTapIsUnavailable(NetworkMode mode) {
         SmolvmException e = catchThrowableOfType(SmolvmException.class, () -> TransportChoice.choose("nftables", mode));
         assertThat(e).isNotNull();
         assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
@@ -38,7 +40,7 @@ class TransportChoiceTest {
     @ParameterizedTest
     @ValueSource(strings = {"iptables", "NFTABLES", "ssh", "ssh-tunnel", " nftables", "nftables "})
     void unknownForcedValueIsInvalid(String forced) {
-        for (String mode : new String[] {"tap", "user"}) {
+        for (NetworkMode mode : NetworkMode.values()) {
             SmolvmException e = catchThrowableOfType(SmolvmException.class, () -> TransportChoice.choose(forced, mode));
             assertThat(e).as("forced '%s' with %s", forced, mode).isNotNull();
             assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT);
@@ -51,12 +53,12 @@ class TransportChoiceTest {
     @NullSource
     @ValueSource(strings = {"", "   "})
     void unforcedWithUserModeIsSshTunnel(String forced) {
-        assertThat(TransportChoice.choose(forced, "user")).isEqualTo(TransportKind.SSH_TUNNEL);
+        assertThat(TransportChoice.choose(forced, NetworkMode.USER)).isEqualTo(TransportKind.SSH_TUNNEL);
     }
 
     @Test
     void unforcedWithTapDependsOnTheHost() {
-        TransportKind chosen = TransportChoice.choose(null, "tap");
+        TransportKind chosen = TransportChoice.choose(null, NetworkMode.TAP);
         assertThat(chosen).isEqualTo(TransportChoice.nftablesUsable() ? TransportKind.NFTABLES : TransportKind.SSH_TUNNEL);
     }
 }
