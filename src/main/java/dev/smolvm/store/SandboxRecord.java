@@ -58,6 +58,11 @@ public record SandboxRecord(
                 newStartedAt, lastError, egress, allowedCidrs);
     }
 
+    /** Without a VM: no pid, TAP or SSH port; the accelerator, mode and addresses stay, as last seen. */
+    public SandboxRecord withoutVm() {
+        return withRuntime(accel, netMode, null, guestIp, hostIp, null, null, startedAt);
+    }
+
     public SandboxRecord withLease(Integer newLeaseIndex) {
         return new SandboxRecord(id, name, status, os, image, backend, accel, memoryMib, diskMib, cpus,
                 netMode, newLeaseIndex, tap, guestIp, hostIp, sshPort, pid, createdAt, startedAt, lastError, egress,
