@@ -43,7 +43,7 @@ public final class Pauses {
             r = sandboxes.reconciled(r.id());
             SandboxStatus status = r.status();
             if (status == to) {
-                return sandboxes.viewOf(r);
+                return sandboxes.view(r);
             }
             if (status != from) {
                 throw wrongState.apply(r);
@@ -54,7 +54,7 @@ public final class Pauses {
             }
             SandboxRecord changed = r.withStatus(to, null);
             sandboxes.save(changed);
-            return sandboxes.viewOf(changed);
+            return sandboxes.view(changed);
         }
     }
 

@@ -66,7 +66,7 @@ final class SandboxCreation {
                 throw SmolvmException.conflict("a sandbox named '" + name + "' already exists; pick another name.");
             }
         }, () -> parts.reaper().remove(r.id())), last);
-        return new Sandboxes.Created(sandboxes.viewOf(parts.store().find(running.id()).orElse(running)), boot.timings());
+        return new Sandboxes.Created(sandboxes.view(parts.store().find(running.id()).orElse(running)), boot.timings());
     }
 
     private static Duration bootTimeout(CreateRequest req) {

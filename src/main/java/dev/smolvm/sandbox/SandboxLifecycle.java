@@ -45,7 +45,7 @@ final class SandboxLifecycle {
             SandboxStatus status = r.status();
             if (status.hasVm()) {
                 if (status == SandboxStatus.RUNNING) {
-                    return sandboxes.viewOf(r);
+                    return sandboxes.view(r);
                 }
                 if (status == SandboxStatus.PAUSED) {
                     throw Pauses.pausedError(r);
@@ -63,9 +63,9 @@ final class SandboxLifecycle {
                     .ifPresent(now -> store.update(now.withoutVm().withStatus(SandboxStatus.ERROR,
                             boot.failureReason()))));
             Phase forwards = Phase.of("forwards",
-                    () -> parts.listeners().forEach(l -> l.started(sandboxes.viewOf(boot.record()), progress)),
-                    () -> parts.listeners().forEach(l -> l.released(sandboxes.viewOf(boot.record()), false)));
-            return sandboxes.viewOf(boot.run(record, List.of(forwards)));
+                    () -> parts.listeners().forEach(l -> l.started(sandboxes.view(boot.record()), progress)),
+                    () -> parts.listeners().forEach(l -> l.released(sandboxes.view(boot.record()), false)));
+            return sandboxes.view(boot.run(record, List.of(forwards)));
         }
     }
 
@@ -90,7 +90,7 @@ final class SandboxLifecycle {
             SandboxRecord stopped = r.withoutVm().withStatus(SandboxStatus.STOPPED,
                     status == SandboxStatus.ERROR ? r.lastError() : null);
             store.update(stopped);
-            return sandboxes.viewOf(stopped);
+            return sandboxes.view(stopped);
         }
     }
 
@@ -107,7 +107,7 @@ final class SandboxLifecycle {
                 }
                 reaper.killVm(r);
             }
-            Sandbox gone = sandboxes.viewOf(r.withoutVm()); // as it was just before it went away
+            Sandbox gone = sandboxes.view(r.withoutVm()); // as it was just before it went away
             reaper.releaseRuntime(r, true);
             reaper.remove(r.id());
             return gone;

@@ -198,7 +198,7 @@ public final class Sandboxes {
     }
 
     /** What callers see of {@code r}, with the channel its guest is reached through. */
-    private Sandbox view(SandboxRecord r) {
+    Sandbox view(SandboxRecord r) {
         // A running VM whose agent stopped answering is shown as error (the record stays running: the
         // VM is there to stop); it is running again as soon as the agent answers.
         SandboxRecord shown = agents.unresponsive(r).map(why -> r.withStatus(SandboxStatus.ERROR, why)).orElse(r);
@@ -239,10 +239,6 @@ public final class Sandboxes {
         return home.root().resolve("locks").resolve(id + ".lock");
     }
 
-    private FileLock lock(String id) {
-        return FileLock.acquire(lockFile(id));
-    }
-
     /**
      * Removes what smolvm made for this home that no sandbox record owns (orphan VMs, TAPs, egress
      * chains, SSH masters, directories, forwards files); on a dry run only lists them. See {@link Prune}.
@@ -250,6 +246,14 @@ public final class Sandboxes {
     public Prune.Result prune(boolean dryRun) {
         return new Prune(home, store, tapNetwork, adapters.all(), new ImageLeftovers(images.root()),
                 new Snapshots(home, this), bootSnapshots::stale).run(dryRun);
+    }
+
+    /**
+     * {@link #exec} with stdout and stderr each captured up to {@link CapturedOutput#DEFAULT_LIMIT}
+     * (what both doors answer with in JSON; past the limit the rest is dropped and it says truncated).
+     */
+    public CapturedExec execCaptured(String ref, ExecRequest req, InputStream stdin) {
+        return CapturedExec.run((out, err) -> exec(ref, req, stdin, out, err));
     }
 
     /** Names of all sandboxes, for {@code delete --all}. */
@@ -274,15 +278,11 @@ public final class Sandboxes {
     }
 
     FileLock lockOf(String id) {
-        return lock(id);
+        return FileLock.acquire(lockFile(id));
     }
 
     void save(SandboxRecord r) {
         store.update(r);
-    }
-
-    Sandbox viewOf(SandboxRecord r) {
-        return view(r);
     }
 
     Path dirOf(String id) {

@@ -13,7 +13,7 @@ import dev.smolvm.host.Progress;
 import dev.smolvm.image.GuestOs;
 import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.runtime.BackendKind;
-import dev.smolvm.sandbox.CapturedOutput;
+import dev.smolvm.sandbox.CapturedExec;
 import dev.smolvm.sandbox.CreateRequest;
 import dev.smolvm.sandbox.ExecRequest;
 import dev.smolvm.sandbox.ExecResult;
@@ -145,11 +145,10 @@ final class SandboxRoutes {
                     @OpenApiResponse(status = "422", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
     void exec(Context ctx) {
         ExecRequest req = execRequest(ctx);
-        var out = new CapturedOutput();
-        var err = new CapturedOutput();
-        ExecResult r = smolvm.sandboxes().exec(ctx.pathParam("id"), req, null, out, err);
-        ctx.json(new ApiTypes.ExecResponse(r.exitCode(), out.text(), err.text(), r.timedOut(), r.durationMs(),
-                out.truncated() || err.truncated()));
+        CapturedExec c = smolvm.sandboxes().execCaptured(ctx.pathParam("id"), req, null);
+        ExecResult r = c.result();
+        ctx.json(new ApiTypes.ExecResponse(r.exitCode(), c.stdout(), c.stderr(), r.timedOut(), r.durationMs(),
+                c.truncated()));
     }
 
     @OpenApi(path = "/sandboxes/{id}/exec/stream", methods = HttpMethod.POST, operationId = "execCommandStream",
