@@ -5,6 +5,7 @@ import dev.smolvm.Home;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.guest.SshTarget;
 import dev.smolvm.host.FileLock;
+import dev.smolvm.host.HostPrivileges;
 import dev.smolvm.host.Progress;
 import dev.smolvm.image.GuestImage;
 import dev.smolvm.image.ImageLeftovers;
@@ -63,12 +64,12 @@ public final class Sandboxes {
      * when the host can make TAP devices (decided after the host packages are installed), else user mode.
      */
     public Sandboxes(Home home, SandboxStore store, Images images, Map<BackendKind, Backend> backends,
-                     NetworkMode forcedNetwork) {
+                     NetworkMode forcedNetwork, HostPrivileges privileges) {
         this.home = home;
         this.store = store;
         this.images = images;
         this.adapters = new Adapters(home, backends);
-        this.readiness = new HostReadiness(forcedNetwork, HostReadiness.REAL);
+        this.readiness = new HostReadiness(forcedNetwork, HostReadiness.real(privileges));
         this.reaper = new Reaper(home, store, tapNetwork, adapters::backend, adapters::channel, listeners);
         this.agents = new AgentAccess(home, adapters);
         this.bootSnapshots = new BootSnapshots(new Snapshots(home, this));
