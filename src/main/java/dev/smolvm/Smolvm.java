@@ -3,7 +3,6 @@ package dev.smolvm;
 import dev.smolvm.forward.PortForwards;
 import dev.smolvm.doctor.Doctor;
 import dev.smolvm.image.Images;
-import dev.smolvm.network.NetworkMode;
 import dev.smolvm.host.Accelerator;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.GuestAslr;
@@ -39,32 +38,43 @@ public final class Smolvm implements AutoCloseable {
     private final PortForwards forwards;
     private final SandboxFiles files;
     private final SandboxEnv sandboxEnv;
-    private final Map<String, String> env;
+    private final Config config;
 
-    private Smolvm(Home home, Map<String, String> env) {
-        this.home = home;
-        this.env = Map.copyOf(env);
-        // The environment is checked before anything is opened: a bad value ends here, in one sentence.
-        this.accelerator = Accelerator.probe(env);
-        this.guestAslr = GuestAslr.decide(env, accelerator.name());
-        NetworkMode forcedNetwork = NetworkMode.forcedBy(env.get("SMOLVM_NETWORK"));
+    private Smolvm(Config config) {
+        // The environment was checked when the Config was parsed, before anything is opened.
+        this.config = config;
+        this.home = config.home();
+        this.accelerator = Accelerator.probe(config.accelerator());
+        this.guestAslr = GuestAslr.decide(config.guestAslr(), accelerator.name());
         this.database = Database.open(home.database());
-        this.images = new Images(home.images(), env);
+        this.images = new Images(home.images(), config.env(), config.privileges());
         Map<BackendKind, Backend> backends = Map.of(
                 BackendKind.QEMU, new QemuBackend(accelerator, guestAslr),
                 BackendKind.FIRECRACKER, new UnsupportedBackend(BackendKind.FIRECRACKER, "firecracker", accelerator),
                 BackendKind.LIBKRUN, new UnsupportedBackend(BackendKind.LIBKRUN, "libkrun", accelerator));
-        this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, forcedNetwork);
-        this.forwards = new PortForwards(home, sandboxes, env);
+        this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, config.network(),
+                config.privileges());
+        this.forwards = new PortForwards(home, sandboxes, config.portTransport(), config.privileges());
         sandboxes.addListener(forwards.lifecycle());
         this.files = new SandboxFiles(sandboxes);
         this.sandboxEnv = new SandboxEnv(home, sandboxes);
         sandboxes.addListener(sandboxEnv);
     }
 
-    /** Opens the smolvm home named by {@code SMOLVM_HOME} (default {@code ~/.smolvm}). */
+    /**
+     * Opens the smolvm home named by {@code SMOLVM_HOME} (default {@code ~/.smolvm}); a bad SMOLVM_*
+     * variable is an invalid-input error naming it, before anything is opened ({@link Config}).
+     */
     public static Smolvm open(Map<String, String> env) {
-        return new Smolvm(Home.fromEnvironment(env), env);
+        return open(Config.fromEnvironment(env));
+    }
+
+    public static Smolvm open(Config config) {
+        return new Smolvm(config);
+    }
+
+    public Config config() {
+        return config;
     }
 
     public Home home() {
@@ -128,11 +138,11 @@ public final class Smolvm implements AutoCloseable {
     }
 
     public Doctor doctor() {
-        return new Doctor(home, images, accelerator, sandboxes.networkMode(), guestAslr);
+        return new Doctor(home, images, accelerator, sandboxes.networkMode(), guestAslr, config.privileges());
     }
 
     public Map<String, String> env() {
-        return env;
+        return config.env();
     }
 
     @Override

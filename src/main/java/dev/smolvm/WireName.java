@@ -3,6 +3,7 @@ package dev.smolvm;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -19,12 +20,23 @@ public interface WireName {
 
     /** The constant of {@code type} called {@code value}; {@code what} names the kind in the error ("backend"). */
     static <E extends Enum<E> & WireName> E parse(Class<E> type, String value, String what) {
+        return find(type, value).orElseThrow(() -> SmolvmException.invalid("unknown " + what + " '" + value
+                + "': choose one of " + choices(type) + "."));
+    }
+
+    /** The constant of {@code type} called {@code value}, if there is one. */
+    static <E extends Enum<E> & WireName> Optional<E> find(Class<E> type, String value) {
         for (E e : type.getEnumConstants()) {
             if (e.wireName().equals(value)) {
-                return e;
+                return Optional.of(e);
             }
         }
-        throw SmolvmException.invalid("unknown " + what + " '" + value + "': choose one of " + choices(type) + ".");
+        return Optional.empty();
+    }
+
+    /** The wire name of {@code value}, or null for null (a kind not chosen yet). */
+    static String nameOrNull(WireName value) {
+        return value == null ? null : value.wireName();
     }
 
     /** The wire names of {@code type}, in declaration order. */

@@ -7,7 +7,7 @@ import dev.smolvm.image.GuestOs;
 import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.runtime.BackendKind;
-import dev.smolvm.sandbox.SandboxStatus;
+import dev.smolvm.store.SandboxStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullSource;

@@ -1,6 +1,5 @@
 package dev.smolvm.cli;
 
-import dev.smolvm.WireName;
 import dev.smolvm.image.GuestOs;
 import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.runtime.BackendKind;
@@ -65,14 +64,10 @@ final class SandboxCreateCommand extends BaseCommand {
                     + "are made by restoring that, which is faster).")
     boolean cold;
 
-    private static String wire(WireName value) {
-        return value == null ? null : value.wireName();
-    }
-
     @Override
     int run() {
-        CreateRequest req = new CreateRequest(name, wire(os), image, memory, diskSize, wire(backend), cpus,
-                Duration.ofSeconds(bootTimeout)).withNetwork(wire(network), allow).withCold(cold);
+        CreateRequest req = new CreateRequest(name, os, image, memory, diskSize, backend, cpus,
+                Duration.ofSeconds(bootTimeout)).withNetwork(network, allow).withCold(cold);
         Sandboxes.Created created = ctx().smolvm().sandboxes().createTimed(req, ctx().progress());
         Sandbox sb = created.sandbox();
         Map<String, Object> json = new LinkedHashMap<>(sb.toJson());

@@ -2,7 +2,7 @@ package dev.smolvm.cli;
 
 import dev.smolvm.guest.ShellMode;
 import dev.smolvm.host.Progress;
-import dev.smolvm.sandbox.CapturedOutput;
+import dev.smolvm.sandbox.CapturedExec;
 import dev.smolvm.sandbox.ExecRequest;
 import dev.smolvm.sandbox.ExecResult;
 import dev.smolvm.sandbox.ExecSignals;
@@ -76,17 +76,16 @@ final class SandboxExecCommand extends BaseCommand {
             ctx().smolvm().pauses().resume(sandbox);
         }
         if (json) {
-            var out = new CapturedOutput();
-            var err = new CapturedOutput();
-            ExecResult r = core.exec(sandbox, req, interactive ? ctx().in : null, out, err);
+            CapturedExec c = core.execCaptured(sandbox, req, interactive ? ctx().in : null);
+            ExecResult r = c.result();
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("sandbox", sandbox);
             data.put("exit_code", r.exitCode());
             data.put("timed_out", r.timedOut());
             data.put("duration_ms", r.durationMs());
-            data.put("stdout", out.text());
-            data.put("stderr", err.text());
-            data.put("truncated", out.truncated() || err.truncated());
+            data.put("stdout", c.stdout());
+            data.put("stderr", c.stderr());
+            data.put("truncated", c.truncated());
             return emit(r.exitCode(), data, () -> { });
         }
         ExecSignals signals = new ExecSignals();

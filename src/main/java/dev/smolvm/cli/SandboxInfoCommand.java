@@ -1,5 +1,6 @@
 package dev.smolvm.cli;
 
+import dev.smolvm.image.GuestOs;
 import dev.smolvm.sandbox.Sandbox;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -19,7 +20,7 @@ final class SandboxInfoCommand extends BaseCommand {
             o.println("Name:       " + s.name());
             o.println("ID:         " + s.id());
             o.println("Status:     " + s.status().wireName() + (s.lastError() != null ? " (" + s.lastError() + ")" : ""));
-            o.println("Image:      " + s.image() + " (" + s.os() + ")");
+            o.println("Image:      " + s.image() + " (" + GuestOs.wireNameOrCustom(s.os()) + ")");
             o.println("Backend:    " + s.backend() + " (" + s.accel() + ")");
             o.println("Memory:     " + s.memoryMib() + " MiB");
             o.println("Disk:       " + s.diskMib() + " MiB");

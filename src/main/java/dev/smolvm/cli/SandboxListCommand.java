@@ -1,7 +1,7 @@
 package dev.smolvm.cli;
 
 import dev.smolvm.sandbox.Sandbox;
-import dev.smolvm.sandbox.SandboxStatus;
+import dev.smolvm.store.SandboxStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -68,7 +68,7 @@ final class ServerCommand implements Runnable {
             if (port < 0 || port > 65535) {
                 throw new ParameterException(spec.commandLine(), "invalid --port " + port + ": use 0-65535");
             }
-            String effectiveToken = token != null ? token : ctx().env.get("SMOLVM_API_TOKEN");
+            String effectiveToken = token != null ? token : ctx().smolvm().config().apiToken();
             if (effectiveToken != null && effectiveToken.isBlank()) {
                 effectiveToken = null;
             }

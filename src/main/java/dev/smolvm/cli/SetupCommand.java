@@ -39,7 +39,7 @@ final class SetupCommand extends BaseCommand {
             Ksm.system().requireChangeable(); // before the long steps, not after them
         }
         List<String> missing = HostPackages.missing();
-        HostPackages.install(missing, progress);
+        HostPackages.install(missing, progress, smolvm.config().privileges());
         SshKeys.ensure(smolvm.home().defaultSshKey());
         GuestImage image = noImage ? null : smolvm.images().build(GuestOs.DEBIAN, false, progress);
         KsmSetup.Result ksmResult = ksm == null ? null

@@ -6,7 +6,7 @@ import dev.smolvm.guest.ShellMode;
 import dev.smolvm.image.GuestOs;
 import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.runtime.BackendKind;
-import dev.smolvm.sandbox.SandboxStatus;
+import dev.smolvm.store.SandboxStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.TypeConversionException;
 

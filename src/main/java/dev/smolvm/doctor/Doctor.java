@@ -3,9 +3,9 @@ package dev.smolvm.doctor;
 import dev.smolvm.Home;
 import dev.smolvm.host.HostPackages;
 import dev.smolvm.host.Cmd;
+import dev.smolvm.host.HostPrivileges;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.NetworkMode;
-import dev.smolvm.network.TapNetwork;
 import dev.smolvm.host.Accelerator;
 import dev.smolvm.host.Ksm;
 import dev.smolvm.runtime.GuestAslr;
@@ -37,8 +37,11 @@ public final class Doctor {
     private final Accelerator accelerator;
     private final NetworkMode networkMode;
     private final GuestAslr guestAslr;
+    private final HostPrivileges privileges;
 
-    public Doctor(Home home, Images images, Accelerator accelerator, NetworkMode networkMode, GuestAslr guestAslr) {
+    public Doctor(Home home, Images images, Accelerator accelerator, NetworkMode networkMode, GuestAslr guestAslr,
+                  HostPrivileges privileges) {
+        this.privileges = privileges;
         this.home = home;
         this.guestAslr = guestAslr;
         this.images = images;
@@ -64,7 +67,7 @@ public final class Doctor {
         checks.add(networkMode == NetworkMode.TAP
                 ? new Check("networking", Level.PASS, "TAP devices with a routed /30 per sandbox (root, /dev/net/tun)", null)
                 : new Check("networking", Level.WARN, "user-mode networking (no TAP: "
-                + (TapNetwork.isRoot() ? "/dev/net/tun, ip or nft missing" : "not root") + "); guests are not "
+                + (privileges.root() ? "/dev/net/tun, ip or nft missing" : "not root") + "); guests are not "
                 + "routable from the host", "run as root with /dev/net/tun, ip and nft for TAP networking"));
         checks.add(Cmd.onPath("ssh")
                 ? new Check("ssh client", Level.PASS, "OpenSSH client present", null)

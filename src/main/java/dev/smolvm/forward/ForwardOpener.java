@@ -1,6 +1,7 @@
 package dev.smolvm.forward;
 
 import dev.smolvm.Home;
+import dev.smolvm.host.HostPrivileges;
 import dev.smolvm.SmolvmException;
 
 import java.io.IOException;
@@ -20,10 +21,12 @@ final class ForwardOpener {
 
     private final Home home;
     private final NftablesTransport nftables;
+    private final HostPrivileges privileges;
 
-    ForwardOpener(Home home, NftablesTransport nftables) {
+    ForwardOpener(Home home, NftablesTransport nftables, HostPrivileges privileges) {
         this.home = home;
         this.nftables = nftables;
+        this.privileges = privileges;
     }
 
     Forward open(ForwardTarget target, Transport transport, PortMapping m) {
@@ -104,7 +107,7 @@ final class ForwardOpener {
                 throw SmolvmException.internal("cannot read " + home.forwards() + ": " + e.getMessage());
             }
         }
-        if (TransportChoice.nftablesUsable() && nftables.hostPortsInUse(protocol).contains(port)) {
+        if (TransportChoice.nftablesUsable(privileges) && nftables.hostPortsInUse(protocol).contains(port)) {
             return "another smolvm sandbox on this host";
         }
         return null;

@@ -78,8 +78,8 @@ final class ForwardsLifecycle implements Sandboxes.LifecycleListener {
     }
 
     /** Removes every nftables rule tagged with the sandbox, including those no state file lists. */
-    private static void sweepRules(String sandboxId) {
-        if (!TransportChoice.nftablesUsable()) {
+    private void sweepRules(String sandboxId) {
+        if (!TransportChoice.nftablesUsable(forwards.privileges())) {
             return;
         }
         var listing = Cmd.of("nft", "-j", "list", "table", "ip", NftForwardRules.TABLE).run();

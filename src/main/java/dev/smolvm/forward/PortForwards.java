@@ -3,13 +3,13 @@ package dev.smolvm.forward;
 import dev.smolvm.Home;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.FileLock;
+import dev.smolvm.host.HostPrivileges;
 import dev.smolvm.host.Trace;
 import dev.smolvm.sandbox.Sandbox;
 import dev.smolvm.sandbox.Sandboxes;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -20,18 +20,25 @@ import java.util.function.Predicate;
 public final class PortForwards {
     private final Home home;
     private final Sandboxes sandboxes;
-    private final String forcedTransport;
+    private final TransportKind forcedTransport;
+    private final HostPrivileges privileges;
     private final NftablesTransport nftables = new NftablesTransport();
     private final SshTunnelTransport sshTunnel = new SshTunnelTransport();
     private final ForwardOpener opener;
     private final ForwardsLifecycle lifecycle;
 
-    public PortForwards(Home home, Sandboxes sandboxes, Map<String, String> env) {
+    /** {@code forcedTransport}: what SMOLVM_PORT_TRANSPORT forces, or null to choose per forward. */
+    public PortForwards(Home home, Sandboxes sandboxes, TransportKind forcedTransport, HostPrivileges privileges) {
         this.home = home;
         this.sandboxes = sandboxes;
-        this.forcedTransport = env.get("SMOLVM_PORT_TRANSPORT");
-        this.opener = new ForwardOpener(home, nftables);
+        this.forcedTransport = forcedTransport;
+        this.privileges = privileges;
+        this.opener = new ForwardOpener(home, nftables, privileges);
         this.lifecycle = new ForwardsLifecycle(this, sandboxes);
+    }
+
+    HostPrivileges privileges() {
+        return privileges;
     }
 
     /** What the sandbox's VM ending or starting again does to its forwards; register it with {@link Sandboxes}. */
@@ -51,7 +58,7 @@ public final class PortForwards {
     public Forward expose(String ref, PortMapping mapping, ChannelOptions options) {
         ChannelOptions opts = options.validated();
         Sandbox sb = sandboxes.running(ref);
-        Transport transport = transport(TransportChoice.choose(forcedTransport, sb.networkMode()));
+        Transport transport = transport(TransportChoice.choose(forcedTransport, sb.networkMode(), privileges));
         try (FileLock ignored = lock()) {
             ForwardsFile file = file(sb);
             List<Forward> current = new ArrayList<>(live(sb, file.read()));

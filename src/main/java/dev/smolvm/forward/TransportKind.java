@@ -1,5 +1,6 @@
 package dev.smolvm.forward;
 
+import dev.smolvm.SmolvmException;
 import dev.smolvm.WireName;
 
 /** How a forward is made, as the Transport column and the state file name it. */
@@ -12,5 +13,14 @@ public enum TransportKind implements WireName {
     @Override
     public String toString() {
         return wireName();
+    }
+
+    /** The transport {@code SMOLVM_PORT_TRANSPORT} forces, or null when it is unset or blank (chosen per forward). */
+    public static TransportKind forcedBy(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return WireName.find(TransportKind.class, value).orElseThrow(() -> SmolvmException.invalid(
+                "SMOLVM_PORT_TRANSPORT must be nftables or ssh_tunnel, not '" + value + "'."));
     }
 }

@@ -15,15 +15,27 @@ import java.util.Map;
 public record Accelerator(String name, String reason) {
 
     public static Accelerator probe(Map<String, String> env) {
-        String forced = env.get("SMOLVM_ACCEL");
-        if ("kvm".equals(forced) || "tcg".equals(forced)) {
+        return probe(forcedBy(env.get("SMOLVM_ACCEL")));
+    }
+
+    /** {@code forced}: kvm or tcg as {@link #forcedBy} gave it, or null to probe. */
+    public static Accelerator probe(String forced) {
+        if (forced != null) {
             return new Accelerator(forced, "forced by SMOLVM_ACCEL=" + forced);
         }
-        if (forced != null && !forced.isEmpty()) {
-            throw SmolvmException.invalid("SMOLVM_ACCEL must be kvm or tcg, not '" + forced
+        return probeKvm(Path.of("/dev/kvm"), Path.of("/sys/module"), Path.of("/proc/cpuinfo"));
+    }
+
+    /** The accelerator {@code SMOLVM_ACCEL} forces (kvm or tcg), or null when it is unset or empty. */
+    public static String forcedBy(String value) {
+        if ("kvm".equals(value) || "tcg".equals(value)) {
+            return value;
+        }
+        if (value != null && !value.isEmpty()) {
+            throw SmolvmException.invalid("SMOLVM_ACCEL must be kvm or tcg, not '" + value
                     + "'; unset it to let smolvm probe.");
         }
-        return probeKvm(Path.of("/dev/kvm"), Path.of("/sys/module"), Path.of("/proc/cpuinfo"));
+        return null;
     }
 
     /** The probe itself, over paths so a unit test can point it at a fake sysfs. */

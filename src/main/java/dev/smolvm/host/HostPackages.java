@@ -52,12 +52,12 @@ public final class HostPackages {
     }
 
     /** Installs {@code packages} with apt-get (root only), reporting progress. */
-    public static void install(List<String> packages, Progress progress) {
+    public static void install(List<String> packages, Progress progress, HostPrivileges privileges) {
         if (packages.isEmpty()) {
             return;
         }
         String command = "apt-get install -y --no-install-recommends " + String.join(" ", packages);
-        if (!"root".equals(System.getProperty("user.name")) || !Cmd.onPath("apt-get")) {
+        if (!privileges.root() || !Cmd.onPath("apt-get")) {
             throw SmolvmException.unavailable("smolvm needs these host packages: " + String.join(", ", packages)
                     + "; install them with 'sudo " + command + "'.");
         }

@@ -2,6 +2,7 @@ package dev.smolvm.image;
 
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
+import dev.smolvm.host.HostPrivileges;
 import dev.smolvm.host.Progress;
 
 import java.io.BufferedReader;
@@ -128,8 +129,8 @@ final class DebianBuild {
     }
 
     /** Building needs root, mmdebstrap, mkfs.ext4, cpio, modprobe, ssh-keygen and a cloud kernel in /boot. */
-    static void checkTools() {
-        if (!"root".equals(System.getProperty("user.name"))) {
+    static void checkTools(HostPrivileges privileges) {
+        if (!privileges.root()) {
             throw SmolvmException.unavailable("building a guest image needs root (mmdebstrap and mkfs.ext4 make "
                     + "a root-owned tree); run 'sudo smolvm image build' once.");
         }

@@ -41,4 +41,20 @@ public enum GuestOs implements WireName {
     public static GuestOs parse(String value) {
         return WireName.parse(GuestOs.class, value, "guest OS");
     }
+
+    /**
+     * What a sandbox made from an image given by reference or path has as its OS where it is stored
+     * or shown: smolvm does not know that image's OS, so in Java it is a null {@code GuestOs}.
+     */
+    public static final String CUSTOM = "custom";
+
+    /** The stored or shown name of {@code os}: its wire name, or {@value #CUSTOM} for null (an image by reference). */
+    public static String wireNameOrCustom(GuestOs os) {
+        return os == null ? CUSTOM : os.wireName();
+    }
+
+    /** The inverse of {@link #wireNameOrCustom}: null for {@value #CUSTOM}; any other unknown name is an error. */
+    public static GuestOs parseOrCustom(String value) {
+        return CUSTOM.equals(value) ? null : parse(value);
+    }
 }

@@ -3,6 +3,7 @@ package dev.smolvm.image;
 import dev.smolvm.ErrorCode;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.FileLock;
+import dev.smolvm.host.HostPrivileges;
 import dev.smolvm.host.Progress;
 import dev.smolvm.image.oci.ImageRef;
 import dev.smolvm.image.oci.OciImages;
@@ -23,15 +24,18 @@ public final class Images {
     private final Path root;
     private final Map<String, String> env;
     private final OciImages oci;
+    private final HostPrivileges privileges;
 
     public Images(Path root) {
-        this(root, Map.of());
+        this(root, Map.of(), HostPrivileges.REAL);
     }
 
-    public Images(Path root, Map<String, String> env) {
+    /** {@code env}: SMOLVM_OS_&lt;OS&gt;_IMAGE, SMOLVM_REGISTRY_TIMEOUT and Docker's credentials are read from it. */
+    public Images(Path root, Map<String, String> env, HostPrivileges privileges) {
         this.root = root;
         this.env = env;
-        this.oci = new OciImages(root, env);
+        this.privileges = privileges;
+        this.oci = new OciImages(root, env, privileges);
     }
 
     public Path root() {
@@ -193,7 +197,7 @@ public final class Images {
         if (!os.buildable()) {
             throw SmolvmException.unavailable("cannot build a " + os.wireName() + " image: " + os.whyNotBuildable() + ".");
         }
-        DebianBuild.checkTools();
+        DebianBuild.checkTools(privileges);
         String name = os.wireName();
         try {
             Files.createDirectories(root);

@@ -39,6 +39,15 @@ public record EgressPolicy(Mode mode, List<Cidr> allowed) {
             default -> throw SmolvmException.invalid("network mode must be open, off or restricted, got '"
                     + mode.strip() + "'.");
         };
+        return of(m, allow);
+    }
+
+    /**
+     * A policy of mode {@code m} (null: open) and CIDRs, each of which may itself be a
+     * comma-separated list. Every rule a user can break is checked here.
+     */
+    public static EgressPolicy of(Mode mode, List<String> allow) {
+        Mode m = mode == null ? Mode.OPEN : mode;
         List<Cidr> cidrs = new ArrayList<>();
         for (String item : allow == null ? List.<String>of() : allow) {
             for (String part : (item == null ? "" : item).split(",")) {

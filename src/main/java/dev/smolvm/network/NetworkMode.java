@@ -27,12 +27,7 @@ public enum NetworkMode implements WireName {
         if (value == null || value.isEmpty()) {
             return null;
         }
-        for (NetworkMode m : values()) {
-            if (m.wireName().equals(value)) {
-                return m;
-            }
-        }
-        throw SmolvmException.invalid("SMOLVM_NETWORK must be tap or user, not '" + value
-                + "'; unset it to let smolvm choose.");
+        return WireName.find(NetworkMode.class, value).orElseThrow(() -> SmolvmException.invalid(
+                "SMOLVM_NETWORK must be tap or user, not '" + value + "'; unset it to let smolvm choose."));
     }
 }

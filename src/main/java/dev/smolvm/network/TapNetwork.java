@@ -3,6 +3,7 @@ package dev.smolvm.network;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
 import dev.smolvm.host.FileLock;
+import dev.smolvm.host.HostPrivileges;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +31,8 @@ public final class TapNetwork {
     private static final Pattern CHAIN = Pattern.compile("chain egress_(" + TAP_PREFIX + "\\d+) \\{\\s*comment \"([^\"]*)\"");
 
     /** Whether this process can make TAP devices at all. */
-    public static boolean supported() {
-        return isRoot() && Files.exists(Path.of("/dev/net/tun")) && Cmd.onPath("ip") && Cmd.onPath("nft");
-    }
-
-    public static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
+    public static boolean supported(HostPrivileges privileges) {
+        return privileges.root() && Files.exists(Path.of("/dev/net/tun")) && Cmd.onPath("ip") && Cmd.onPath("nft");
     }
 
     /** Lease indexes the host already uses (another smolvm home, or a leftover device). */

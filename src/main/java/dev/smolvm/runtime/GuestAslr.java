@@ -16,7 +16,11 @@ import java.util.Map;
 public record GuestAslr(boolean on, String reason) {
 
     public static GuestAslr decide(Map<String, String> env, String accelerator) {
-        String forced = env.getOrDefault("SMOLVM_GUEST_ASLR", "");
+        return decide(env.getOrDefault("SMOLVM_GUEST_ASLR", ""), accelerator);
+    }
+
+    /** {@code forced}: SMOLVM_GUEST_ASLR's value, on, off, auto or empty; anything else is a sentence. */
+    public static GuestAslr decide(String forced, String accelerator) {
         return switch (forced) {
             case "on" -> new GuestAslr(true, "on (SMOLVM_GUEST_ASLR=on)");
             case "off" -> new GuestAslr(false, "off (SMOLVM_GUEST_ASLR=off)");

@@ -33,7 +33,7 @@ final class Adapters {
     }
 
     Backend backend(SandboxRecord r) {
-        return backend(BackendKind.parse(r.backend()));
+        return backend(r.backend());
     }
 
     Backend backend(BackendKind kind) {
@@ -62,7 +62,7 @@ final class Adapters {
 
     SshTarget target(SandboxRecord r) {
         Path dir = home.sandboxDir(r.id());
-        boolean user = NetworkMode.fromWire(r.netMode()) == NetworkMode.USER;
+        boolean user = r.netMode() == NetworkMode.USER;
         return new SshTarget(user ? "127.0.0.1" : r.guestIp(), user && r.sshPort() != null ? r.sshPort() : 22,
                 "root", home.defaultSshKey(), dir.resolve("known_hosts"), dir.resolve("ssh.ctl"));
     }
@@ -71,6 +71,6 @@ final class Adapters {
     static VmSpec specFor(Home home, SandboxRecord r) {
         Path dir = home.sandboxDir(r.id());
         return new VmSpec(r.id(), dir, null, null, null, "", r.memoryMib(), r.cpus(), r.diskMib(),
-                NetworkMode.fromWire(r.netMode()), r.tap(), null, r.sshPort(), null, null);
+                r.netMode(), r.tap(), null, r.sshPort(), null, null);
     }
 }

@@ -13,6 +13,7 @@ import dev.smolvm.host.Poll;
 import dev.smolvm.image.GuestImage;
 import dev.smolvm.image.oci.ImageConfig;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,7 +62,7 @@ final class AgentAccess {
      * though its mux pings it), with the end of the console; empty when it answers or cannot be told.
      */
     java.util.Optional<String> unresponsive(SandboxRecord r) {
-        if (!SandboxStatus.RUNNING.wireName().equals(r.status()) || !reaches(r)) {
+        if (r.status() != SandboxStatus.RUNNING || !reaches(r)) {
             return java.util.Optional.empty();
         }
         Path dir = home.sandboxDir(r.id());
@@ -92,7 +93,7 @@ final class AgentAccess {
                 throw e;
             }
             SandboxRecord after = now.get();
-            if (!SandboxStatus.fromWire(after.status()).hasVm()) {
+            if (!after.status().hasVm()) {
                 throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' stopped while the "
                         + "command ran (" + after.lastError() + ").");
             }

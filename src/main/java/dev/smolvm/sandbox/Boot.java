@@ -18,6 +18,7 @@ import dev.smolvm.network.TapNetwork;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.VmSpec;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 import dev.smolvm.store.SandboxStore;
 
 import java.io.IOException;
@@ -223,7 +224,7 @@ final class Boot {
         progress.step((restore != null ? "Restoring" : "Booting") + " sandbox '" + r.name() + "' (" + r.backend() + ", " + backend.accelerator() + ", "
                 + r.memoryMib() + " MiB)");
         pid = backend.boot(spec);
-        r = r.withRuntime(backend.accelerator(), networkMode.wireName(), spec.tap(), guestIp, hostIp, sshPort, pid,
+        r = r.withRuntime(backend.accelerator(), networkMode, spec.tap(), guestIp, hostIp, sshPort, pid,
                 Instant.now());
         store.update(r);
         channel = channels.apply(r);
@@ -251,7 +252,7 @@ final class Boot {
     }
 
     private void markRunning() {
-        r = r.withStatus(SandboxStatus.RUNNING.wireName(), null);
+        r = r.withStatus(SandboxStatus.RUNNING, null);
         store.update(r);
         progress.step("Sandbox '" + r.name() + "' is running at " + r.guestIp()
                 + (sshPort != null ? " (ssh via 127.0.0.1:" + sshPort + ")" : ""));
@@ -264,7 +265,7 @@ final class Boot {
     }
 
     private EgressPolicy policy() {
-        return EgressPolicy.parse(r.egress(), r.allowedCidrs());
+        return EgressPolicy.of(r.egress(), r.allowedCidrs());
     }
 
     /** Once the VM was launched: keeps its console log out of the directory, and quotes its end. */

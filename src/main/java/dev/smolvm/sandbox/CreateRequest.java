@@ -2,7 +2,9 @@ package dev.smolvm.sandbox;
 
 import dev.smolvm.SmolvmException;
 
+import dev.smolvm.image.GuestOs;
 import dev.smolvm.network.EgressPolicy;
+import dev.smolvm.runtime.BackendKind;
 
 import java.time.Duration;
 import java.util.List;
@@ -11,16 +13,16 @@ import java.util.List;
  * What to create. Every field may be null for "the default"; {@link #validated()} checks ranges
  * for every door alike.
  */
-public record CreateRequest(String name, String os, String image, Integer memoryMib, Integer diskMib,
-                            String backend, Integer cpus, Duration bootTimeout,
-                            String network, List<String> allowedCidrs, boolean cold) {
+public record CreateRequest(String name, GuestOs os, String image, Integer memoryMib, Integer diskMib,
+                            BackendKind backend, Integer cpus, Duration bootTimeout,
+                            EgressPolicy.Mode network, List<String> allowedCidrs, boolean cold) {
     public static final int DEFAULT_MEMORY_MIB = 512;
     public static final int MIN_MEMORY_MIB = 128;
     public static final int MAX_MEMORY_MIB = 256 * 1024;
     public static final int MAX_DISK_MIB = 1024 * 1024;
     public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(120);
 
-    public CreateRequest(String name, String os, String image, Integer memoryMib, Integer diskMib, String backend,
+    public CreateRequest(String name, GuestOs os, String image, Integer memoryMib, Integer diskMib, BackendKind backend,
                          Integer cpus, Duration bootTimeout) {
         this(name, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, null, null, false);
     }
@@ -44,13 +46,13 @@ public record CreateRequest(String name, String os, String image, Integer memory
     }
 
     /** The egress policy: {@code open} (default), {@code off} or {@code restricted}, and the allowed CIDRs. */
-    public CreateRequest withNetwork(String mode, List<String> allowed) {
+    public CreateRequest withNetwork(EgressPolicy.Mode mode, List<String> allowed) {
         return new CreateRequest(name, os, image, memoryMib, diskMib, backend, cpus, bootTimeout, mode, allowed, cold);
     }
 
     /** The egress policy asked for; an invalid-input error names what is wrong with it. */
     public EgressPolicy egressPolicy() {
-        return EgressPolicy.parse(network, allowedCidrs);
+        return EgressPolicy.of(network, allowedCidrs);
     }
 
     public CreateRequest validated() {

@@ -29,7 +29,7 @@ final class GuestExec {
                 stderr, () -> channel.run(GuestCommand.kill(tag), Duration.ofSeconds(10)));
         if (outcome.exitCode() == 255 && !outcome.timedOut() && !channel.alive()) {
             SandboxRecord after = now.get();
-            if (!SandboxStatus.fromWire(after.status()).hasVm()) {
+            if (!after.status().hasVm()) {
                 throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' stopped while the "
                         + "command ran (" + after.lastError() + ").");
             }

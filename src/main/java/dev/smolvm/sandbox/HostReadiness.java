@@ -2,6 +2,7 @@ package dev.smolvm.sandbox;
 
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.HostPackages;
+import dev.smolvm.host.HostPrivileges;
 import dev.smolvm.host.Progress;
 import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.network.NetworkMode;
@@ -27,23 +28,25 @@ final class HostReadiness {
         boolean tapSupported();
     }
 
-    /** The real host: dpkg and apt-get, and whether this process can make TAP devices. */
-    static final Host REAL = new Host() {
-        @Override
-        public List<String> missingPackages() {
-            return HostPackages.missing();
-        }
+    /** The real host: dpkg and apt-get, and whether this process ({@code privileges}) can make TAP devices. */
+    static Host real(HostPrivileges privileges) {
+        return new Host() {
+            @Override
+            public List<String> missingPackages() {
+                return HostPackages.missing();
+            }
 
-        @Override
-        public void install(List<String> packages, Progress progress) {
-            HostPackages.install(packages, progress);
-        }
+            @Override
+            public void install(List<String> packages, Progress progress) {
+                HostPackages.install(packages, progress, privileges);
+            }
 
-        @Override
-        public boolean tapSupported() {
-            return TapNetwork.supported();
-        }
-    };
+            @Override
+            public boolean tapSupported() {
+                return TapNetwork.supported(privileges);
+            }
+        };
+    }
 
     private final NetworkMode forced;
     private final Host host;

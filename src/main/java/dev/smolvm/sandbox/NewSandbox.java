@@ -7,6 +7,7 @@ import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 
 import java.time.Instant;
 
@@ -33,11 +34,11 @@ final class NewSandbox {
         }
         String id = SandboxNames.newId();
         String name = req.name() == null ? id : req.name();
-        return new SandboxRecord(id, name, SandboxStatus.CREATING.wireName(),
-                req.image() == null ? os.wireName() : "custom", req.image() == null ? image.name() : image.dir().toString(),
-                kind.wireName(), accelerator,
+        return new SandboxRecord(id, name, SandboxStatus.CREATING,
+                req.image() == null ? os : null, req.image() == null ? image.name() : image.dir().toString(),
+                kind, accelerator,
                 req.memoryMib() == null ? CreateRequest.DEFAULT_MEMORY_MIB : req.memoryMib(), diskMib,
-                req.cpus() == null ? 1 : req.cpus(), networkMode.wireName(), null, null, null, null, null, null,
-                Instant.now(), null, null, policy.mode().wireName(), policy.allowedStrings());
+                req.cpus() == null ? 1 : req.cpus(), networkMode, null, null, null, null, null, null,
+                Instant.now(), null, null, policy.mode(), policy.allowedStrings());
     }
 }

@@ -4,6 +4,7 @@ import dev.smolvm.ErrorCode;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.FileLock;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 
 import java.util.function.Function;
 
@@ -40,9 +41,9 @@ public final class Pauses {
         SandboxRecord r = sandboxes.reconciled(ref);
         try (FileLock ignored = sandboxes.lockOf(r.id())) {
             r = sandboxes.reconciled(r.id());
-            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            SandboxStatus status = r.status();
             if (status == to) {
-                return sandboxes.viewOf(r);
+                return sandboxes.view(r);
             }
             if (status != from) {
                 throw wrongState.apply(r);
@@ -51,9 +52,9 @@ public final class Pauses {
             if (to == SandboxStatus.RUNNING) {
                 dev.smolvm.guest.AgentMux.heardNow(sandboxes.specOf(r).dir()); // it could not answer while paused
             }
-            SandboxRecord changed = r.withStatus(to.wireName(), null);
+            SandboxRecord changed = r.withStatus(to, null);
             sandboxes.save(changed);
-            return sandboxes.viewOf(changed);
+            return sandboxes.view(changed);
         }
     }
 

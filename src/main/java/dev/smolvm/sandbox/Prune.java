@@ -9,6 +9,7 @@ import dev.smolvm.network.TapNetwork;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.VmSpec;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 import dev.smolvm.store.SandboxStore;
 
 import java.io.IOException;
@@ -81,14 +82,14 @@ public final class Prune {
         Map<String, SandboxRecord> records = new HashMap<>();
         store.all().forEach(r -> records.put(r.id(), r));
         Function<String, Boolean> ownsVm = id -> records.containsKey(id)
-                && SandboxStatus.fromWire(records.get(id).status()).hasVm();
+                && records.get(id).status().hasVm();
         List<Item> out = new ArrayList<>();
         Path sandboxes = home.root().resolve("sandboxes");
 
         // Agent muxes first: one exits by itself once its VM is gone, which would hide it below.
         for (Path dir : list(sandboxes)) {
             SandboxRecord r = records.get(dir.getFileName().toString());
-            if (AgentMux.running(dir) && (r == null || !SandboxStatus.RUNNING.wireName().equals(r.status()))) {
+            if (AgentMux.running(dir) && (r == null || r.status() != SandboxStatus.RUNNING)) {
                 out.add(new Item("agent-mux", AgentMux.socketIn(dir).toString(), r == null ? "no sandbox record"
                         : "sandbox '" + r.name() + "' is " + r.status()));
                 if (!dryRun) {
@@ -113,7 +114,7 @@ public final class Prune {
             String id = dir.getFileName().toString();
             Path ctl = dir.resolve("ssh.ctl");
             SandboxRecord r = records.get(id);
-            if (Files.exists(ctl) && (r == null || !SandboxStatus.RUNNING.wireName().equals(r.status()))) {
+            if (Files.exists(ctl) && (r == null || r.status() != SandboxStatus.RUNNING)) {
                 out.add(new Item("ssh-master", ctl.toString(), r == null ? "no sandbox record"
                         : "sandbox '" + r.name() + "' is " + r.status()));
                 if (!dryRun) {

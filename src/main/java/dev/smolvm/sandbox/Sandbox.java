@@ -1,30 +1,40 @@
 package dev.smolvm.sandbox;
 
+import dev.smolvm.WireName;
+import dev.smolvm.image.GuestOs;
+import dev.smolvm.network.EgressPolicy;
+import dev.smolvm.network.NetworkMode;
+import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What a caller sees of a sandbox. Immutable. */
+/**
+ * What a caller sees of a sandbox, the one sandbox DTO both doors render. Immutable. {@code os} is
+ * null for an image given by reference or path (shown as {@value GuestOs#CUSTOM}); {@code networkMode}
+ * is null until a boot has chosen one.
+ */
 public record Sandbox(
         String id,
         String name,
         SandboxStatus status,
-        String os,
+        GuestOs os,
         String image,
-        String backend,
+        BackendKind backend,
         String accel,
         int memoryMib,
         int diskMib,
         int cpus,
-        String networkMode,
+        NetworkMode networkMode,
         String guestIp,
         String hostIp,
         String tap,
         Integer sshPort,
-        String egress,
+        EgressPolicy.Mode egress,
         List<String> allowedCidrs,
         Long pid,
         Instant createdAt,
@@ -38,7 +48,7 @@ public record Sandbox(
 
     /** {@code channel}: how the host reaches the guest, "agent" (virtio-serial) or "ssh" (older images). */
     static Sandbox of(SandboxRecord r, String channel) {
-        return new Sandbox(r.id(), r.name(), SandboxStatus.fromWire(r.status()), r.os(), r.image(), r.backend(),
+        return new Sandbox(r.id(), r.name(), r.status(), r.os(), r.image(), r.backend(),
                 r.accel(), r.memoryMib(), r.diskMib(), r.cpus(), r.netMode(), r.guestIp(), r.hostIp(), r.tap(),
                 r.sshPort(), r.egress(), r.allowedCidrs(), r.pid(), r.createdAt(), r.startedAt(), r.lastError(),
                 channel);
@@ -59,20 +69,20 @@ public record Sandbox(
         m.put("id", id);
         m.put("name", name);
         m.put("status", status.wireName());
-        m.put("os", os);
+        m.put("os", GuestOs.wireNameOrCustom(os));
         m.put("image", image);
-        m.put("backend", backend);
+        m.put("backend", backend.wireName());
         m.put("accel", accel);
         m.put("memory", memoryMib);
         m.put("disk_size", diskMib);
         m.put("cpus", cpus);
         Map<String, Object> net = new LinkedHashMap<>();
-        net.put("mode", networkMode);
+        net.put("mode", WireName.nameOrNull(networkMode));
         net.put("guest_ip", guestIp);
         net.put("host_ip", hostIp);
         net.put("tap", tap);
         net.put("ssh_port", sshPort);
-        net.put("policy", egress);
+        net.put("policy", egress.wireName());
         net.put("allowed_cidrs", allowedCidrs);
         m.put("network", net);
         m.put("pid", pid);

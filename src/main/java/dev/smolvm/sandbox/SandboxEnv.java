@@ -1,5 +1,7 @@
 package dev.smolvm.sandbox;
 
+import dev.smolvm.store.SandboxStatus;
+
 import dev.smolvm.Home;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.guest.ShellMode;

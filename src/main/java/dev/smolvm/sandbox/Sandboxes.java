@@ -5,10 +5,9 @@ import dev.smolvm.Home;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.guest.SshTarget;
 import dev.smolvm.host.FileLock;
+import dev.smolvm.host.HostPrivileges;
 import dev.smolvm.host.Progress;
-import dev.smolvm.host.Trace;
 import dev.smolvm.image.GuestImage;
-import dev.smolvm.image.GuestOs;
 import dev.smolvm.image.ImageLeftovers;
 import dev.smolvm.image.Images;
 import dev.smolvm.network.EgressPolicy;
@@ -17,23 +16,22 @@ import dev.smolvm.network.TapNetwork;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 import dev.smolvm.store.SandboxStore;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The sandbox core: create, list, start, stop, delete and exec. Every read reconciles the stored
- * state with the host (a VM whose process is gone is not shown as running).
+ * The sandbox core: create ({@link SandboxCreation}), list, start, stop and delete
+ * ({@link SandboxLifecycle}), exec. Every read reconciles the stored state with the host (a VM
+ * whose process is gone is not shown as running).
  */
 public final class Sandboxes {
     /**
@@ -58,21 +56,26 @@ public final class Sandboxes {
     private final Reaper reaper;
     private final AgentAccess agents;
     private final BootSnapshots bootSnapshots;
+    private final SandboxCreation creation;
+    private final SandboxLifecycle lifecycle;
 
     /**
      * {@code forcedNetwork} is the mode {@code SMOLVM_NETWORK} forces, or null: then each boot gets TAP
      * when the host can make TAP devices (decided after the host packages are installed), else user mode.
      */
     public Sandboxes(Home home, SandboxStore store, Images images, Map<BackendKind, Backend> backends,
-                     NetworkMode forcedNetwork) {
+                     NetworkMode forcedNetwork, HostPrivileges privileges) {
         this.home = home;
         this.store = store;
         this.images = images;
         this.adapters = new Adapters(home, backends);
-        this.readiness = new HostReadiness(forcedNetwork, HostReadiness.REAL);
+        this.readiness = new HostReadiness(forcedNetwork, HostReadiness.real(privileges));
         this.reaper = new Reaper(home, store, tapNetwork, adapters::backend, adapters::channel, listeners);
         this.agents = new AgentAccess(home, adapters);
         this.bootSnapshots = new BootSnapshots(new Snapshots(home, this));
+        SandboxParts parts = new SandboxParts(home, store, images, adapters, readiness, reaper, listeners);
+        this.creation = new SandboxCreation(this, parts, bootSnapshots);
+        this.lifecycle = new SandboxLifecycle(this, parts);
     }
 
     public void addListener(LifecycleListener listener) {
@@ -104,7 +107,7 @@ public final class Sandboxes {
 
     /** Makes the record agree with the host: a VM that is gone is marked error and its resources freed. */
     private SandboxRecord reconcile(SandboxRecord r) {
-        SandboxStatus status = SandboxStatus.fromWire(r.status());
+        SandboxStatus status = r.status();
         if (!status.hasVm()) {
             return r;
         }
@@ -120,7 +123,7 @@ public final class Sandboxes {
         String why = r.pid() == null ? "boot never finished (the creating process went away)"
                 : "the VM process (pid " + r.pid() + ") exited unexpectedly";
         reaper.releaseRuntime(r, false);
-        SandboxRecord failed = clearRuntime(r).withStatus(SandboxStatus.ERROR.wireName(), why);
+        SandboxRecord failed = r.withoutVm().withStatus(SandboxStatus.ERROR, why);
         store.update(failed);
         return failed;
     }
@@ -137,132 +140,25 @@ public final class Sandboxes {
 
     /** {@link #create}, with the boot's phase timings. */
     public Created createTimed(CreateRequest request, Progress progress) {
-        return createTimed(request, null, progress);
+        return creation.create(request, null, progress);
     }
 
     /** A new sandbox that loads a snapshot instead of booting ({@link Snapshots#restore}). */
     Sandbox createRestored(CreateRequest request, Boot.Restore restore, Progress progress) {
-        return createTimed(request, restore, progress).sandbox();
-    }
-
-    private Created createTimed(CreateRequest request, Boot.Restore restore, Progress progress) {
-        Trace.mark("create: start");
-        CreateRequest req = request.validated();
-        NewSandbox.checkCpus(req);
-        EgressPolicy policy = req.egressPolicy();
-        BackendKind kind = req.backend() == null ? BackendKind.QEMU : BackendKind.parse(req.backend());
-        GuestOs os = req.os() == null ? GuestOs.DEBIAN : GuestOs.parse(req.os());
-        Backend backend = adapters.backend(kind);
-        if (req.name() != null && store.find(req.name()).isPresent()) {
-            throw SmolvmException.conflict("a sandbox named '" + req.name() + "' already exists")
-                    .hint("pick another name or delete it with 'smolvm sandbox delete " + req.name() + "'",
-                            "pick another name or DELETE /sandboxes/" + req.name() + " first");
-        }
-        NetworkMode networkMode = readiness.forBackend(backend, progress);
-        HostReadiness.refuseUnenforceable(networkMode, policy);
-        Trace.mark("create: host ready");
-        GuestImage image = images.resolve(req.image(), os, progress);
-        SandboxRecord r = NewSandbox.record(req, os, kind, backend.accelerator(), image, networkMode, policy);
-        String name = r.name();
-        // A sandbox that never came up is not kept half-made: the phases undo what they did, and the
-        // record's own undo deletes it with its directory (also on Ctrl-C or SIGTERM mid-boot).
-        // Create by restore: a boot snapshot of this image and size is loaded instead of booting; the
-        // first create of the shape boots and saves one (BootSnapshots).
-        var bootKey = restore != null || req.cold() ? java.util.Optional.<BootSnapshots.Key>empty()
-                : BootSnapshots.keyOf(backend, image, r.memoryMib(), r.cpus(), r.diskMib(), networkMode);
-        Trace.mark("create: image and record ready");
-        Boot.Restore from = restore != null ? restore : bootKey.flatMap(bootSnapshots::restoreFor).orElse(null);
-        Trace.mark("create: boot snapshot " + (from != null ? "found" : "none"));
-        Boot boot = boot(r, image, networkMode, bootTimeout(req), progress).restoring(from);
-        List<Phase> last = from == null && bootKey.isPresent()
-                ? List.of(Phase.keep("boot-snapshot", () -> bootSnapshots.save(bootKey.get(), r.id(), progress)))
-                : List.of();
-        SandboxRecord running = boot.run(Phase.of("record", () -> {
-            if (!store.insertIfNameFree(r)) {
-                throw SmolvmException.conflict("a sandbox named '" + name + "' already exists; pick another name.");
-            }
-        }, () -> reaper.remove(r.id())), last);
-        return new Created(view(store.find(running.id()).orElse(running)), boot.timings());
+        return creation.create(request, restore, progress).sandbox();
     }
 
     public Sandbox start(String ref, Duration bootTimeout, Progress progress) {
-        SandboxRecord r = reconcile(find(ref));
-        try (FileLock ignored = lock(r.id())) {
-            r = reconcile(find(r.id()));
-            SandboxStatus status = SandboxStatus.fromWire(r.status());
-            if (status.hasVm()) {
-                if (status == SandboxStatus.RUNNING) {
-                    return view(r);
-                }
-                if (status == SandboxStatus.PAUSED) {
-                    throw Pauses.pausedError(r);
-                }
-                throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName() + " already.");
-            }
-            Backend backend = adapters.backend(r);
-            NetworkMode networkMode = readiness.forBackend(backend, progress);
-            GuestImage image = resolveImage(r);
-            SandboxRecord starting = r.withStatus(SandboxStatus.STARTING.wireName(), null);
-            Boot boot = boot(starting, image, networkMode,
-                    bootTimeout == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : bootTimeout, progress);
-            // A start that does not finish leaves the sandbox in error, with the reason, and nothing running.
-            Phase record = Phase.of("record", () -> store.update(starting), () -> store.find(starting.id())
-                    .ifPresent(now -> store.update(clearRuntime(now).withStatus(SandboxStatus.ERROR.wireName(),
-                            boot.failureReason()))));
-            Phase forwards = Phase.of("forwards", () -> listeners.forEach(l -> l.started(view(boot.record()), progress)),
-                    () -> listeners.forEach(l -> l.released(view(boot.record()), false)));
-            return view(boot.run(record, List.of(forwards)));
-        }
+        return lifecycle.start(ref, bootTimeout, progress);
     }
 
     public Sandbox stop(String ref, Duration timeout) {
-        SandboxRecord r = reconcile(find(ref));
-        try (FileLock ignored = lock(r.id())) {
-            r = reconcile(find(r.id()));
-            SandboxStatus status = SandboxStatus.fromWire(r.status());
-            if (status.hasVm() && r.pid() != null) {
-                if (status == SandboxStatus.PAUSED) {
-                    try {
-                        adapters.backend(r).setPaused(Adapters.specFor(home, r), "sandbox '" + r.name() + "'", false);
-                    } catch (SmolvmException e) {
-                        // a paused guest cannot power itself off; the kill below ends it either way
-                    }
-                }
-                SandboxRecord vm = r;
-                adapters.backend(r).powerOff(r.pid(), r.id(), Adapters.specFor(home, r), timeout, () -> adapters.channel(vm).requestPowerOff());
-            }
-            reaper.releaseRuntime(r, false);
-            SandboxRecord stopped = clearRuntime(r).withStatus(SandboxStatus.STOPPED.wireName(),
-                    status == SandboxStatus.ERROR ? r.lastError() : null);
-            store.update(stopped);
-            return view(stopped);
-        }
+        return lifecycle.stop(ref, timeout);
     }
 
     /** Deletes the sandbox and everything it holds. A running one needs {@code force}. */
     public Sandbox delete(String ref, boolean force) {
-        SandboxRecord r = reconcile(find(ref));
-        try (FileLock ignored = lock(r.id())) {
-            r = reconcile(find(r.id()));
-            SandboxStatus status = SandboxStatus.fromWire(r.status());
-            if (status.hasVm()) {
-                if (!force) {
-                    throw SmolvmException.conflict("sandbox '" + r.name() + "' is " + status.wireName()
-                            + "; stop it first or pass --force.");
-                }
-                reaper.killVm(r);
-            }
-            Sandbox gone = view(clearRuntime(r)); // as it was just before it went away
-            reaper.releaseRuntime(r, true);
-            reaper.remove(r.id());
-            return gone;
-        } finally {
-            try {
-                Files.deleteIfExists(lockFile(r.id()));
-            } catch (IOException ignored) {
-                // a stale lock file is harmless
-            }
-        }
+        return lifecycle.delete(ref, force);
     }
 
     // ---- exec -------------------------------------------------------------------------------
@@ -292,7 +188,6 @@ public final class Sandboxes {
         return t.as(user == null ? "root" : user, key == null ? home.defaultSshKey() : key);
     }
 
-    /** The sandbox, which must be running (NOT_RUNNING otherwise, with how to start it). */
     /** A client of the guest agent of a running sandbox (close it when done); a sentence when it has none. */
     public dev.smolvm.guest.agent.AgentClient agentClient(String ref) {
         return agents.client(requireRunning(ref));
@@ -304,10 +199,10 @@ public final class Sandboxes {
     }
 
     /** What callers see of {@code r}, with the channel its guest is reached through. */
-    private Sandbox view(SandboxRecord r) {
+    Sandbox view(SandboxRecord r) {
         // A running VM whose agent stopped answering is shown as error (the record stays running: the
         // VM is there to stop); it is running again as soon as the agent answers.
-        SandboxRecord shown = agents.unresponsive(r).map(why -> r.withStatus(SandboxStatus.ERROR.wireName(), why)).orElse(r);
+        SandboxRecord shown = agents.unresponsive(r).map(why -> r.withStatus(SandboxStatus.ERROR, why)).orElse(r);
         return Sandbox.of(shown, agents.reaches(r) ? "agent" : "ssh");
     }
 
@@ -322,7 +217,7 @@ public final class Sandboxes {
 
     private SandboxRecord requireRunning(String ref) {
         SandboxRecord r = reconcile(find(ref));
-        SandboxStatus status = SandboxStatus.fromWire(r.status());
+        SandboxStatus status = r.status();
         if (status == SandboxStatus.PAUSED) {
             throw Pauses.pausedError(r);
         }
@@ -336,32 +231,13 @@ public final class Sandboxes {
 
     // ---- internals --------------------------------------------------------------------------
 
-    private Duration bootTimeout(CreateRequest req) {
-        return req.bootTimeout() == null ? CreateRequest.DEFAULT_BOOT_TIMEOUT : req.bootTimeout();
-    }
-
-    private Boot boot(SandboxRecord r, GuestImage image, NetworkMode networkMode, Duration timeout, Progress progress) {
-        HostReadiness.refuseUnenforceable(networkMode, EgressPolicy.parse(r.egress(), r.allowedCidrs()));
+    Boot boot(SandboxRecord r, GuestImage image, NetworkMode networkMode, Duration timeout, Progress progress) {
+        HostReadiness.refuseUnenforceable(networkMode, EgressPolicy.of(r.egress(), r.allowedCidrs()));
         return new Boot(home, store, tapNetwork, adapters.backend(r), adapters::channel, r, image, networkMode, timeout, progress);
     }
 
-    private static SandboxRecord clearRuntime(SandboxRecord r) {
-        return r.withRuntime(r.accel(), r.netMode(), null, r.guestIp(), r.hostIp(), null, null, r.startedAt());
-    }
-
-    private GuestImage resolveImage(SandboxRecord r) {
-        if ("custom".equals(r.os())) {
-            return images.resolve(r.image(), GuestOs.DEBIAN, Progress.SILENT);
-        }
-        return images.resolve(null, GuestOs.parse(r.os()), Progress.SILENT);
-    }
-
-    private Path lockFile(String id) {
+    Path lockFile(String id) {
         return home.root().resolve("locks").resolve(id + ".lock");
-    }
-
-    private FileLock lock(String id) {
-        return FileLock.acquire(lockFile(id));
     }
 
     /**
@@ -373,41 +249,41 @@ public final class Sandboxes {
                 new Snapshots(home, this), bootSnapshots::stale).run(dryRun);
     }
 
-    /** Names of all sandboxes, for {@code delete --all}. */
-    public List<String> allIds() {
-        List<String> ids = new ArrayList<>();
-        for (SandboxRecord r : store.all()) {
-            ids.add(r.id());
-        }
-        return ids;
+    /**
+     * {@link #exec} with stdout and stderr each captured up to {@link CapturedOutput#DEFAULT_LIMIT}
+     * (what both doors answer with in JSON; past the limit the rest is dropped and it says truncated).
+     */
+    public CapturedExec execCaptured(String ref, ExecRequest req, InputStream stdin) {
+        return CapturedExec.run((out, err) -> exec(ref, req, stdin, out, err));
     }
 
-    // ---- for Pauses (package-private) -------------------------------------------------------
+    /** Names of all sandboxes, for {@code delete --all}. */
+    public List<String> allIds() {
+        return store.all().stream().map(SandboxRecord::id).toList();
+    }
 
-    /** The stored sandbox {@code ref} names, reconciled with the host. */
+    // ---- for the lifecycle, Pauses and Snapshots (package-private) -------------------------------------------------------
+
     /** The name of sandbox {@code id}, or the id when it has no record. */
     String nameOf(String id) {
         return store.find(id).map(SandboxRecord::name).orElse(id);
     }
 
-    Backend backendFor(String backendWire) {
-        return adapters.backend(BackendKind.parse(backendWire));
+    Backend backendFor(BackendKind kind) {
+        return adapters.backend(kind);
     }
 
+    /** The stored sandbox {@code ref} names, reconciled with the host. */
     SandboxRecord reconciled(String ref) {
         return reconcile(find(ref));
     }
 
     FileLock lockOf(String id) {
-        return lock(id);
+        return FileLock.acquire(lockFile(id));
     }
 
     void save(SandboxRecord r) {
         store.update(r);
-    }
-
-    Sandbox viewOf(SandboxRecord r) {
-        return view(r);
     }
 
     Path dirOf(String id) {

@@ -10,9 +10,11 @@ import dev.smolvm.guest.AgentMux;
 import dev.smolvm.host.FileLock;
 import dev.smolvm.host.FileModes;
 import dev.smolvm.host.Progress;
+import dev.smolvm.image.GuestOs;
 import dev.smolvm.image.Images;
 import dev.smolvm.runtime.VmSpec;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +26,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * {@code sandbox snapshot create | list | delete | restore}. A snapshot is a directory
+ * {@code sandbox snapshot create | list | delete}, and {@code restore} and {@code sandbox fork}
+ * through {@link SnapshotRestores}. A snapshot is a directory
  * {@code ~/.smolvm/snapshots/<name>/}: {@code state} (the VM's memory and devices), {@code disk.qcow2}
  * (the source's disk as it was; the source goes on with a new overlay above it) and
  * {@code snapshot.json} (what a restore must match, and what the new sandbox is made of). A
@@ -36,10 +39,12 @@ public final class Snapshots {
     static final String BASES = "snapshot-bases";
     private final Home home;
     private final Sandboxes sandboxes;
+    private final SnapshotRestores restores;
 
     public Snapshots(Home home, Sandboxes sandboxes) {
         this.home = home;
         this.sandboxes = sandboxes;
+        this.restores = new SnapshotRestores(this, sandboxes);
     }
 
     /** A snapshot as {@code snapshot.json} has it. */
@@ -94,26 +99,19 @@ public final class Snapshots {
         return create(ref, name, null, progress);
     }
 
-    /**
-     * {@code sandbox fork}: {@code count} new sandboxes that carry on from this moment of a running
-     * one, which keeps running. The snapshot between them is hidden (not listed): the clones' and
-     * the source's disks stand on it, and {@code prune} removes it once nothing does.
-     */
+    /** {@code sandbox fork}: {@code count} new sandboxes that carry on from a running one ({@link SnapshotRestores#fork}). */
     public List<Sandbox> fork(String ref, String newName, int count, Progress progress) {
-        if (count < 1 || count > 16) {
-            throw SmolvmException.invalid("--count must be 1 to 16, not " + count + ".");
-        }
-        SandboxRecord r = sandboxes.reconciled(ref);
-        if (newName != null) {
-            SandboxNames.validate(count == 1 ? newName : newName + "-" + count);
-        }
-        Snapshot s = create(r.id(), "fork-" + r.name() + "-" + Long.toString(System.nanoTime(), 36), Map.of(), progress);
-        List<Sandbox> clones = new ArrayList<>();
-        for (int i = 1; i <= count; i++) {
-            String name = newName == null ? null : count == 1 ? newName : newName + "-" + i;
-            clones.add(restore(s.name(), name, progress));
-        }
-        return clones;
+        return restores.fork(ref, newName, count, progress);
+    }
+
+    /** A new sandbox from snapshot {@code name}, its own machine. */
+    public Sandbox restore(String name, String newName, Progress progress) {
+        return restores.restore(name, newName, progress);
+    }
+
+    /** What a boot needs to load snapshot {@code s}; see {@link SnapshotRestores#restorable}. */
+    Boot.Restore restorable(Snapshot s) {
+        return restores.restorable(s);
     }
 
     /**
@@ -126,7 +124,7 @@ public final class Snapshots {
         SandboxNames.validate(snap);
         try (FileLock ignored = sandboxes.lockOf(r.id()); FileLock all = FileLock.acquire(root().resolve(".lock"))) {
             r = sandboxes.reconciled(r.id());
-            SandboxStatus status = SandboxStatus.fromWire(r.status());
+            SandboxStatus status = r.status();
             if (status != SandboxStatus.RUNNING && status != SandboxStatus.PAUSED) {
                 throw new SmolvmException(ErrorCode.NOT_RUNNING, "sandbox '" + r.name() + "' is " + r.status()
                         + "; a snapshot is taken of a running or paused sandbox")
@@ -155,8 +153,8 @@ public final class Snapshots {
                 List<String> bases = bases(sbDir);
                 ObjectNode n = JSON.createObjectNode().put("name", snap).put("source", r.name()).put("source_id", r.id())
                         .put("created_at", Instant.now().toString()).put("memory", r.memoryMib()).put("cpus", r.cpus())
-                        .put("disk_size", r.diskMib()).put("os", r.os()).put("image", r.image())
-                        .put("backend", r.backend()).put("egress", r.egress())
+                        .put("disk_size", r.diskMib()).put("os", GuestOs.wireNameOrCustom(r.os())).put("image", r.image())
+                        .put("backend", r.backend().wireName()).put("egress", r.egress().wireName())
                         .put("kernel_cmdline", kernelCmdline(r, sbDir))
                         .put("state_bytes", Files.size(dir.resolve("state")))
                         .put("took_ms", (System.nanoTime() - t0) / 1_000_000).put("hidden", hidden != null);
@@ -255,59 +253,6 @@ public final class Snapshots {
             }
             Images.deleteTree(dir(name));
         }
-    }
-
-    /** A new sandbox from snapshot {@code name}, its own machine. */
-    public Sandbox restore(String name, String newName, Progress progress) {
-        Snapshot s = get(name);
-        JsonNode j = s.json();
-        Boot.Restore from = restorable(s);
-        List<String> cidrs = new ArrayList<>();
-        j.path("allowed_cidrs").forEach(c -> cidrs.add(c.asText()));
-        CreateRequest req = new CreateRequest(newName, "custom".equals(j.path("os").asText()) ? null : j.path("os").asText(),
-                "custom".equals(j.path("os").asText()) ? j.path("image").asText() : null, s.memoryMib(), s.diskMib(),
-                j.path("backend").asText("qemu"), s.cpus(), null).withNetwork(j.path("egress").asText(null),
-                cidrs.isEmpty() ? null : cidrs);
-        progress.step("Restoring snapshot '" + name + "' (" + s.savedBytes() / (1024 * 1024) + " MiB of state)");
-        return sandboxes.createRestored(req, from, progress);
-    }
-
-    /**
-     * What a boot needs to load snapshot {@code s}; a damaged snapshot, or one another QEMU saved,
-     * is a sentence.
-     */
-    Boot.Restore restorable(Snapshot s) {
-        String name = s.name();
-        JsonNode j = s.json();
-        Path dir = dir(name);
-        Path state = dir.resolve("state");
-        try {
-            if (!Files.isRegularFile(state) || Files.size(state) != s.stateBytes()) {
-                throw SmolvmException.invalid("snapshot '" + name + "' is damaged: its state file " + (Files.exists(state)
-                        ? "has " + Files.size(state) + " bytes, not the " + s.stateBytes() + " it was saved with"
-                        : "is missing") + "; delete it with 'smolvm sandbox snapshot delete " + name + "'.");
-            }
-            if (j.has("ram_bytes") && !Files.isRegularFile(dir.resolve("ram"))) {
-                throw SmolvmException.invalid("snapshot '" + name + "' is damaged: its memory file is missing; delete it.");
-            }
-            if (!Files.isRegularFile(dir.resolve("disk.qcow2"))) {
-                throw SmolvmException.invalid("snapshot '" + name + "' is damaged: its disk is missing; delete it.");
-            }
-        } catch (IOException e) {
-            throw SmolvmException.internal("cannot read snapshot '" + name + "': " + e.getMessage());
-        }
-        var target = sandboxes.backendFor(j.path("backend").asText("qemu")).restoreTarget();
-        for (var want : target.entrySet()) {
-            String had = j.path(want.getKey()).asText("vm_layout".equals(want.getKey()) ? "1" : "");
-            if (!had.equals(want.getValue())) {
-                throw SmolvmException.unavailable("snapshot '" + name + "' was saved with " + want.getKey().replace('_', ' ')
-                        + " " + had + ", and this host has " + want.getValue() + "; a VM's state loads only into the "
-                        + "same, so create the sandbox afresh.");
-            }
-        }
-        List<String> bases = new ArrayList<>(s.bases());
-        bases.add(name);
-        return new Boot.Restore(dir, j.path("kernel_cmdline").asText(), bases);
     }
 
     private static String kernelCmdline(SandboxRecord r, Path sbDir) throws IOException {

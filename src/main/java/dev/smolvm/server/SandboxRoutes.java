@@ -1,6 +1,7 @@
 package dev.smolvm.server;
 
 import dev.smolvm.Smolvm;
+import dev.smolvm.WireName;
 import dev.smolvm.forward.ChannelOptions;
 import dev.smolvm.forward.Forward;
 import dev.smolvm.forward.ForwardInfo;
@@ -9,7 +10,10 @@ import dev.smolvm.forward.PortMapping;
 import dev.smolvm.forward.Protocol;
 import dev.smolvm.guest.ShellMode;
 import dev.smolvm.host.Progress;
-import dev.smolvm.sandbox.CapturedOutput;
+import dev.smolvm.image.GuestOs;
+import dev.smolvm.network.EgressPolicy;
+import dev.smolvm.runtime.BackendKind;
+import dev.smolvm.sandbox.CapturedExec;
 import dev.smolvm.sandbox.CreateRequest;
 import dev.smolvm.sandbox.ExecRequest;
 import dev.smolvm.sandbox.ExecResult;
@@ -49,9 +53,11 @@ final class SandboxRoutes {
                     @OpenApiResponse(status = "503", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
     void create(Context ctx) {
         var body = Bodies.read(ctx.body(), ApiTypes.CreateSandboxRequest.class, true);
-        var req = new CreateRequest(body.name(), body.os() == null ? null : body.os().name(), body.image(),
-                body.memory(), body.disk_size(), body.backend() == null ? null : body.backend().name(), body.cpus(), null)
-                .withNetwork(body.network() == null || body.network().mode() == null ? null : body.network().mode().name(),
+        var req = new CreateRequest(body.name(), body.os() == null ? null : GuestOs.parse(body.os().name()), body.image(),
+                body.memory(), body.disk_size(), body.backend() == null ? null : BackendKind.parse(body.backend().name()),
+                body.cpus(), null)
+                .withNetwork(body.network() == null || body.network().mode() == null ? null
+                                : WireName.parse(EgressPolicy.Mode.class, body.network().mode().name(), "network mode"),
                         body.network() == null ? null : body.network().allowed_cidrs())
                 .withCold(Boolean.TRUE.equals(body.cold()));
         Sandbox sb = smolvm.sandboxes().create(req, Progress.SILENT);
@@ -139,11 +145,10 @@ final class SandboxRoutes {
                     @OpenApiResponse(status = "422", content = @OpenApiContent(from = ApiTypes.ErrorResponse.class))})
     void exec(Context ctx) {
         ExecRequest req = execRequest(ctx);
-        var out = new CapturedOutput();
-        var err = new CapturedOutput();
-        ExecResult r = smolvm.sandboxes().exec(ctx.pathParam("id"), req, null, out, err);
-        ctx.json(new ApiTypes.ExecResponse(r.exitCode(), out.text(), err.text(), r.timedOut(), r.durationMs(),
-                out.truncated() || err.truncated()));
+        CapturedExec c = smolvm.sandboxes().execCaptured(ctx.pathParam("id"), req, null);
+        ExecResult r = c.result();
+        ctx.json(new ApiTypes.ExecResponse(r.exitCode(), c.stdout(), c.stderr(), r.timedOut(), r.durationMs(),
+                c.truncated()));
     }
 
     @OpenApi(path = "/sandboxes/{id}/exec/stream", methods = HttpMethod.POST, operationId = "execCommandStream",
@@ -255,10 +260,10 @@ final class SandboxRoutes {
     }
 
     static ApiTypes.SandboxInfo info(Sandbox s) {
-        return new ApiTypes.SandboxInfo(s.id(), s.name(), ApiTypes.Status.valueOf(s.status().wireName()), s.os(),
-                s.image(), s.backend(), s.accel(), s.memoryMib(), s.diskMib(), s.cpus(),
-                new ApiTypes.NetworkInfo(s.networkMode(), s.guestIp(), s.hostIp(), s.tap(), s.sshPort(),
-                        ApiTypes.NetworkPolicy.valueOf(s.egress()), s.allowedCidrs()), s.pid(),
+        return new ApiTypes.SandboxInfo(s.id(), s.name(), ApiTypes.Status.valueOf(s.status().wireName()),
+                GuestOs.wireNameOrCustom(s.os()), s.image(), s.backend().wireName(), s.accel(), s.memoryMib(), s.diskMib(), s.cpus(),
+                new ApiTypes.NetworkInfo(WireName.nameOrNull(s.networkMode()), s.guestIp(), s.hostIp(), s.tap(), s.sshPort(),
+                        ApiTypes.NetworkPolicy.valueOf(s.egress().wireName()), s.allowedCidrs()), s.pid(),
                 s.createdAt().toString(), s.startedAt() == null ? null : s.startedAt().toString(), s.lastError(),
                 s.channel());
     }

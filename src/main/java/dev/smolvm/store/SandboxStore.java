@@ -1,5 +1,12 @@
 package dev.smolvm.store;
 
+import dev.smolvm.SmolvmException;
+import dev.smolvm.WireName;
+import dev.smolvm.image.GuestOs;
+import dev.smolvm.network.EgressPolicy;
+import dev.smolvm.network.NetworkMode;
+import dev.smolvm.runtime.BackendKind;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -115,15 +122,15 @@ public final class SandboxStore {
     private static void bind(PreparedStatement ps, SandboxRecord r) throws SQLException {
         ps.setString(1, r.id());
         ps.setString(2, r.name());
-        ps.setString(3, r.status());
-        ps.setString(4, r.os());
+        ps.setString(3, r.status().wireName());
+        ps.setString(4, GuestOs.wireNameOrCustom(r.os()));
         ps.setString(5, r.image());
-        ps.setString(6, r.backend());
+        ps.setString(6, r.backend().wireName());
         ps.setString(7, r.accel());
         ps.setInt(8, r.memoryMib());
         ps.setInt(9, r.diskMib());
         ps.setInt(10, r.cpus());
-        ps.setString(11, r.netMode());
+        ps.setString(11, r.netMode() == null ? null : r.netMode().wireName());
         setInt(ps, 12, r.leaseIndex());
         ps.setString(13, r.tap());
         ps.setString(14, r.guestIp());
@@ -137,7 +144,7 @@ public final class SandboxStore {
         ps.setString(18, r.createdAt().toString());
         ps.setString(19, r.startedAt() == null ? null : r.startedAt().toString());
         ps.setString(20, r.lastError());
-        ps.setString(21, r.egress());
+        ps.setString(21, r.egress().wireName());
         ps.setString(22, String.join(",", r.allowedCidrs()));
     }
 
@@ -153,6 +160,37 @@ public final class SandboxStore {
         return joined == null || joined.isEmpty() ? List.of() : List.of(joined.split(","));
     }
 
+    /**
+     * One row as a record. The kinds are parsed strictly: a value this smolvm does not know (a newer
+     * smolvm's, or a hand edit) is an error naming the row and the value, never a silent default.
+     */
+    private static SandboxRecord row(ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
+        String os = rs.getString("os");
+        String netMode = rs.getString("net_mode");
+        String egress = rs.getString("egress");
+        return new SandboxRecord(
+                id, rs.getString("name"), kind(id, "status", SandboxStatus.class, rs.getString("status")),
+                GuestOs.CUSTOM.equals(os) ? null : kind(id, "os", GuestOs.class, os),
+                rs.getString("image"), kind(id, "backend", BackendKind.class, rs.getString("backend")),
+                rs.getString("accel"), rs.getInt("memory_mib"), rs.getInt("disk_mib"), rs.getInt("cpus"),
+                netMode == null ? null : kind(id, "net_mode", NetworkMode.class, netMode),
+                (Integer) rs.getObject("lease_index"), rs.getString("tap"),
+                rs.getString("guest_ip"), rs.getString("host_ip"), (Integer) rs.getObject("ssh_port"),
+                rs.getObject("pid") == null ? null : rs.getLong("pid"),
+                Instant.parse(rs.getString("created_at")),
+                rs.getString("started_at") == null ? null : Instant.parse(rs.getString("started_at")),
+                rs.getString("last_error"),
+                egress == null ? EgressPolicy.Mode.OPEN : kind(id, "egress", EgressPolicy.Mode.class, egress),
+                cidrs(rs.getString("allowed_cidrs")));
+    }
+
+    private static <E extends Enum<E> & WireName> E kind(String id, String column, Class<E> type, String value) {
+        return WireName.find(type, value).orElseThrow(() -> SmolvmException.internal("the database row of sandbox " + id + " has " + column + " '" + value
+                + "', which this smolvm does not know (it knows " + WireName.choices(type)
+                + "); it was written by a newer smolvm or edited by hand."));
+    }
+
     private static List<SandboxRecord> query(Connection c, String sql, String... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
@@ -161,18 +199,7 @@ public final class SandboxStore {
             try (ResultSet rs = ps.executeQuery()) {
                 List<SandboxRecord> out = new ArrayList<>();
                 while (rs.next()) {
-                    out.add(new SandboxRecord(
-                            rs.getString("id"), rs.getString("name"), rs.getString("status"), rs.getString("os"),
-                            rs.getString("image"), rs.getString("backend"), rs.getString("accel"),
-                            rs.getInt("memory_mib"), rs.getInt("disk_mib"), rs.getInt("cpus"),
-                            rs.getString("net_mode"), (Integer) rs.getObject("lease_index"), rs.getString("tap"),
-                            rs.getString("guest_ip"), rs.getString("host_ip"), (Integer) rs.getObject("ssh_port"),
-                            rs.getObject("pid") == null ? null : rs.getLong("pid"),
-                            Instant.parse(rs.getString("created_at")),
-                            rs.getString("started_at") == null ? null : Instant.parse(rs.getString("started_at")),
-                            rs.getString("last_error"),
-                            rs.getString("egress") == null ? "open" : rs.getString("egress"),
-                            cidrs(rs.getString("allowed_cidrs"))));
+                    out.add(row(rs));
                 }
                 return out;
             }

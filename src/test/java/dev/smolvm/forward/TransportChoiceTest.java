@@ -2,8 +2,12 @@ package dev.smolvm.forward;
 
 import dev.smolvm.ErrorCode;
 import dev.smolvm.SmolvmException;
+import dev.smolvm.host.Cmd;
+import dev.smolvm.host.FakeHostPrivileges;
+import dev.smolvm.network.NetworkMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -15,21 +19,22 @@ class TransportChoiceTest {
             + "this sandbox uses user-mode networking.";
 
     @ParameterizedTest
-    @ValueSource(strings = {"tap", "user"})
-    void forcedSshTunnelAlwaysWins(String mode) {
-        assertThat(TransportChoice.choose("ssh_tunnel", mode)).isEqualTo(TransportKind.SSH_TUNNEL);
+    @EnumSource(NetworkMode.class)
+    void forcedSshTunnelAlwaysWins(NetworkMode mode) {
+        assertThat(TransportChoice.choose(TransportKind.SSH_TUNNEL, mode, FakeHostPrivileges.ROOT))
+                .isEqualTo(TransportKind.SSH_TUNNEL);
     }
 
     @Test
     void forcedNftablesWithTapIsTakenWithoutProbing() {
-        assertThat(TransportChoice.choose("nftables", "tap")).isEqualTo(TransportKind.NFTABLES);
+        assertThat(TransportChoice.choose(TransportKind.NFTABLES, NetworkMode.TAP, FakeHostPrivileges.NOT_ROOT))
+                .isEqualTo(TransportKind.NFTABLES);
     }
 
-    @ParameterizedTest
-    @NullSource
-    @ValueSource(strings = {"user", "TAP", ""})
-    void forcedNftablesWithoutTapIsUnavailable(String mode) {
-        SmolvmException e = catchThrowableOfType(SmolvmException.class, () -> TransportChoice.choose("nftables", mode));
+    @Test
+    void forcedNftablesWithoutTapIsUnavailable() {
+        SmolvmException e = catchThrowableOfType(SmolvmException.class,
+                () -> TransportChoice.choose(TransportKind.NFTABLES, NetworkMode.USER, FakeHostPrivileges.ROOT));
         assertThat(e).isNotNull();
         assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
         assertThat(e.getMessage()).isEqualTo(NEEDS_TAP);
@@ -38,25 +43,30 @@ class TransportChoiceTest {
     @ParameterizedTest
     @ValueSource(strings = {"iptables", "NFTABLES", "ssh", "ssh-tunnel", " nftables", "nftables "})
     void unknownForcedValueIsInvalid(String forced) {
-        for (String mode : new String[] {"tap", "user"}) {
-            SmolvmException e = catchThrowableOfType(SmolvmException.class, () -> TransportChoice.choose(forced, mode));
-            assertThat(e).as("forced '%s' with %s", forced, mode).isNotNull();
-            assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT);
-            assertThat(e.getMessage())
-                    .isEqualTo("SMOLVM_PORT_TRANSPORT must be nftables or ssh_tunnel, not '" + forced + "'.");
-        }
+        SmolvmException e = catchThrowableOfType(SmolvmException.class, () -> TransportKind.forcedBy(forced));
+        assertThat(e).as("forced '%s'", forced).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT);
+        assertThat(e.getMessage()).isEqualTo("SMOLVM_PORT_TRANSPORT must be nftables or ssh_tunnel, not '" + forced + "'.");
     }
 
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"", "   "})
-    void unforcedWithUserModeIsSshTunnel(String forced) {
-        assertThat(TransportChoice.choose(forced, "user")).isEqualTo(TransportKind.SSH_TUNNEL);
+    void unsetOrBlankForcesNothing(String forced) {
+        assertThat(TransportKind.forcedBy(forced)).isNull();
+        assertThat(TransportChoice.choose(TransportKind.forcedBy(forced), NetworkMode.USER, FakeHostPrivileges.ROOT))
+                .isEqualTo(TransportKind.SSH_TUNNEL);
     }
 
     @Test
-    void unforcedWithTapDependsOnTheHost() {
-        TransportKind chosen = TransportChoice.choose(null, "tap");
-        assertThat(chosen).isEqualTo(TransportChoice.nftablesUsable() ? TransportKind.NFTABLES : TransportKind.SSH_TUNNEL);
+    void unforcedWithTapIsAnSshTunnelWhenNotRoot() {
+        assertThat(TransportChoice.choose(null, NetworkMode.TAP, FakeHostPrivileges.NOT_ROOT))
+                .isEqualTo(TransportKind.SSH_TUNNEL);
+    }
+
+    @Test
+    void unforcedWithTapAsRootIsNftablesWhereNftIsInstalled() {
+        assertThat(TransportChoice.choose(null, NetworkMode.TAP, FakeHostPrivileges.ROOT))
+                .isEqualTo(Cmd.onPath("nft") ? TransportKind.NFTABLES : TransportKind.SSH_TUNNEL);
     }
 }

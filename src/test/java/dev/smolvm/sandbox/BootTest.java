@@ -5,10 +5,14 @@ import dev.smolvm.Home;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Progress;
 import dev.smolvm.image.GuestImage;
+import dev.smolvm.image.GuestOs;
+import dev.smolvm.network.EgressPolicy;
 import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
+import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.store.Database;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 import dev.smolvm.store.SandboxStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,8 +58,9 @@ class BootTest {
     }
 
     private SandboxRecord record() {
-        return new SandboxRecord("vm-0000test", "t", SandboxStatus.CREATING.wireName(), "debian", "debian", "qemu",
-                "fake", 512, 2048, 1, "user", null, null, null, null, null, null, Instant.now(), null, null, "off",
+        return new SandboxRecord("vm-0000test", "t", SandboxStatus.CREATING, GuestOs.DEBIAN, "debian",
+                BackendKind.QEMU, "fake", 512, 2048, 1, NetworkMode.USER, null, null, null, null, null, null, Instant.now(),
+                null, null, EgressPolicy.Mode.OFF,
                 List.of());
     }
 
@@ -76,11 +81,11 @@ class BootTest {
         SandboxRecord r = record();
         Boot boot = boot(r, Duration.ofSeconds(5));
         SandboxRecord running = boot.run(recordPhase(r), List.of());
-        assertThat(running.status()).isEqualTo("running");
+        assertThat(running.status()).isEqualTo(SandboxStatus.RUNNING);
         assertThat(running.pid()).isEqualTo(4242L);
         assertThat(boot.timings().keySet())
                 .containsExactly("record", "dir", "ssh-port", "launch", "wait-ready", "channel", "running");
-        assertThat(store.find(r.id()).orElseThrow().status()).isEqualTo("running");
+        assertThat(store.find(r.id()).orElseThrow().status()).isEqualTo(SandboxStatus.RUNNING);
         assertThat(backend.calls).containsExactly("boot");
         assertThat(channel.calls).containsExactly("open");
     }

@@ -2,6 +2,8 @@ package dev.smolvm.sandbox;
 
 import dev.smolvm.ErrorCode;
 import dev.smolvm.SmolvmException;
+import dev.smolvm.image.GuestOs;
+import dev.smolvm.runtime.BackendKind;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -85,8 +87,8 @@ class CreateRequestTest {
 
     @Test
     void withNameKeepsOtherFields() {
-        CreateRequest r = new CreateRequest("a", "ubuntu", "img", 256, 2048, "qemu", 2, Duration.ofSeconds(9));
+        CreateRequest r = new CreateRequest("a", GuestOs.UBUNTU, "img", 256, 2048, BackendKind.QEMU, 2, Duration.ofSeconds(9));
         assertThat(r.withName("b"))
-                .isEqualTo(new CreateRequest("b", "ubuntu", "img", 256, 2048, "qemu", 2, Duration.ofSeconds(9)));
+                .isEqualTo(new CreateRequest("b", GuestOs.UBUNTU, "img", 256, 2048, BackendKind.QEMU, 2, Duration.ofSeconds(9)));
     }
 }

@@ -1,9 +1,14 @@
 package dev.smolvm.sandbox;
 
 import dev.smolvm.Home;
+import dev.smolvm.image.GuestOs;
+import dev.smolvm.network.EgressPolicy;
+import dev.smolvm.network.NetworkMode;
 import dev.smolvm.network.TapNetwork;
+import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.store.Database;
 import dev.smolvm.store.SandboxRecord;
+import dev.smolvm.store.SandboxStatus;
 import dev.smolvm.store.SandboxStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,8 +51,9 @@ class ReaperTest {
     }
 
     private SandboxRecord record(Long pid, String guestIp) {
-        return new SandboxRecord("vm-0000reap", "r", "creating", "debian", "debian", "qemu", "fake", 512, 2048, 1,
-                "user", null, null, guestIp, null, null, pid, Instant.now(), null, null, "off", List.of());
+        return new SandboxRecord("vm-0000reap", "r", SandboxStatus.CREATING, GuestOs.DEBIAN, "debian", BackendKind.QEMU,
+                "fake", 512, 2048, 1, NetworkMode.USER, null, null, guestIp, null, null, pid, Instant.now(), null, null,
+                EgressPolicy.Mode.OFF, List.of());
     }
 
     @Test

@@ -36,9 +36,10 @@ public final class LayerUnpacker {
     private final Path root;
     private final boolean root_;
 
-    public LayerUnpacker(Path root) {
+    /** {@code asRoot}: this process runs as root ({@code HostPrivileges}), so the files keep their owners. */
+    public LayerUnpacker(Path root, boolean asRoot) {
         this.root = root;
-        this.root_ = "root".equals(System.getProperty("user.name"));
+        this.root_ = asRoot;
     }
 
     /** Applies one layer; {@code label} names it in errors (e.g. "2/3 (sha256:ab12…)"). */

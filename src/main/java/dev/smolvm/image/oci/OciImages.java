@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
+import dev.smolvm.host.HostPrivileges;
 import dev.smolvm.host.Progress;
 
 import java.io.IOException;
@@ -26,10 +27,12 @@ public final class OciImages {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_+-]{0,63}");
     private final Path root;
     private final Map<String, String> env;
+    private final HostPrivileges privileges;
 
-    public OciImages(Path imagesRoot, Map<String, String> env) {
+    public OciImages(Path imagesRoot, Map<String, String> env, HostPrivileges privileges) {
         this.root = imagesRoot;
         this.env = env;
+        this.privileges = privileges;
     }
 
     /** The image directory a reference is pulled into. */
@@ -38,7 +41,24 @@ public final class OciImages {
     }
 
     private Duration timeout() {
-        return Duration.ofSeconds(Long.parseLong(env.getOrDefault("SMOLVM_REGISTRY_TIMEOUT", "10")));
+        return registryTimeout(env.get("SMOLVM_REGISTRY_TIMEOUT"));
+    }
+
+    /** SMOLVM_REGISTRY_TIMEOUT: whole seconds from 1 to 3600 per registry request; unset or empty is 10. */
+    public static Duration registryTimeout(String value) {
+        if (value == null || value.isEmpty()) {
+            return Duration.ofSeconds(10);
+        }
+        try {
+            long s = Long.parseLong(value);
+            if (s >= 1 && s <= 3600) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // the sentence below
+        }
+        throw SmolvmException.invalid("SMOLVM_REGISTRY_TIMEOUT must be a whole number of seconds from 1 to 3600, not '"
+                + value + "'; unset it for the default (10).");
     }
 
     public Path pull(ImageRef ref, Progress progress) {
@@ -80,7 +100,7 @@ public final class OciImages {
         }
         List<JsonNode> layers = iterable(m.path("layers"));
         long size = m.path("config").path("size").asLong(0);
-        LayerUnpacker unpacker = new LayerUnpacker(work.resolve("root"));
+        LayerUnpacker unpacker = new LayerUnpacker(work.resolve("root"), privileges.root());
         for (int i = 0; i < layers.size(); i++) {
             String digest = layers.get(i).path("digest").asText();
             long layerSize = layers.get(i).path("size").asLong(0);
@@ -141,7 +161,7 @@ public final class OciImages {
                     progress.step("Importing the tarball " + source);
                     MessageDigest md = MessageDigest.getInstance("SHA-256");
                     try (InputStream in = new DigestInputStream(Files.newInputStream(source), md)) {
-                        new LayerUnpacker(tree).apply(in, source.getFileName().toString());
+                        new LayerUnpacker(tree, privileges.root()).apply(in, source.getFileName().toString());
                         in.transferTo(java.io.OutputStream.nullOutputStream());
                     }
                     meta.put("digest", "sha256:" + HexFormat.of().formatHex(md.digest()));
@@ -163,8 +183,8 @@ public final class OciImages {
         return base.replaceAll("[^A-Za-z0-9_+-]", "-").replaceFirst("^[^A-Za-z0-9]+", "");
     }
 
-    private static void requireRoot(String what) {
-        if (!"root".equals(System.getProperty("user.name"))) {
+    private void requireRoot(String what) {
+        if (!privileges.root()) {
             throw SmolvmException.unavailable("image " + what + " needs root (the image's files keep their owners and "
                     + "device nodes); run it with sudo.");
         }

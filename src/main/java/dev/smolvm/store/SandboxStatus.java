@@ -1,4 +1,4 @@
-package dev.smolvm.sandbox;
+package dev.smolvm.store;
 
 import dev.smolvm.WireName;
 
