@@ -48,6 +48,7 @@ final class HostReadiness {
         };
     }
 
+    private volatile boolean packagesPresent;
     private final NetworkMode forced;
     private final Host host;
 
@@ -59,11 +60,14 @@ final class HostReadiness {
 
     /** Installs the missing host packages when {@code installPackages}, then says which network mode to boot with. */
     NetworkMode ready(boolean installPackages, Progress progress) {
-        if (installPackages) {
+        if (installPackages && !packagesPresent) {
             List<String> missing = host.missingPackages();
             if (!missing.isEmpty()) {
                 host.install(missing, progress);
             }
+            // Asked once per process (a dpkg-query is ~50 ms of every create otherwise): a package
+            // removed under a running server shows as the backend's own "not installed" sentence.
+            packagesPresent = missing.isEmpty();
         }
         return current();
     }

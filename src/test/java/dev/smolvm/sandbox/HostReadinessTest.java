@@ -47,6 +47,10 @@ class HostReadinessTest {
         host.calls.clear();
         assertThat(readiness.ready(true, Progress.SILENT)).isEqualTo(NetworkMode.TAP);
         assertThat(host.calls).as("nothing left to install").containsExactly("missing", "tap?");
+
+        host.calls.clear();
+        assertThat(readiness.ready(true, Progress.SILENT)).isEqualTo(NetworkMode.TAP);
+        assertThat(host.calls).as("all there once: not asked again in this process").containsExactly("tap?");
     }
 
     @Test
