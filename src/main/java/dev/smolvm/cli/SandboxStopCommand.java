@@ -21,9 +21,6 @@ final class SandboxStopCommand extends BaseCommand {
 
     @Override
     int run() {
-        if (timeout < 0) {
-            throw dev.smolvm.SmolvmException.invalid("--timeout must not be negative.");
-        }
         Sandbox s = ctx().smolvm().sandboxes().stop(sandbox, Duration.ofSeconds(timeout));
         return emit(s.toJson(), () -> ctx().out.println("Stopped sandbox '" + s.name() + "'"));
     }

@@ -39,6 +39,10 @@ final class SandboxLifecycle {
     }
 
     Sandbox start(String ref, Duration bootTimeout, Progress progress) {
+        if (bootTimeout != null && (bootTimeout.isNegative() || bootTimeout.isZero())) {
+            throw SmolvmException.invalid("the boot timeout must be a positive number of seconds, not "
+                    + bootTimeout.toSeconds() + ".");
+        }
         SandboxRecord r = sandboxes.reconciled(ref);
         try (FileLock ignored = sandboxes.lockOf(r.id())) {
             r = sandboxes.reconciled(r.id());
@@ -70,6 +74,10 @@ final class SandboxLifecycle {
     }
 
     Sandbox stop(String ref, Duration timeout) {
+        if (timeout != null && timeout.isNegative()) { // 0: power off at once, no wait for the guest
+            throw SmolvmException.invalid("the stop timeout must not be negative (it was " + timeout.toSeconds()
+                    + " s).");
+        }
         SandboxRecord r = sandboxes.reconciled(ref);
         try (FileLock ignored = sandboxes.lockOf(r.id())) {
             r = sandboxes.reconciled(r.id());
