@@ -27,7 +27,7 @@ public final class ApiServer implements AutoCloseable {
     public static final String OPENAPI_PATH = "/openapi.json";
     public static final long MAX_REQUEST_BYTES = 64 * 1024;
     /** The version of the HTTP contract (info.version in the OpenAPI document), not of the build. */
-    public static final String API_VERSION = "1.1.0";
+    public static final String API_VERSION = "1.2.0";
     private final Javalin app;
 
     private ApiServer(Javalin app) {
