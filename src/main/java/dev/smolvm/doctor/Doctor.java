@@ -64,6 +64,13 @@ public final class Doctor {
                 : new Check("kvm", Level.WARN, accelerator.reason(),
                 "on a host with VT-x/AMD-V, load kvm_intel or kvm_amd and make /dev/kvm accessible"));
         checks.add(new Check("guest aslr", Level.PASS, guestAslr.reason(), null));
+        Path shm = Path.of("/dev/shm");
+        checks.add(Files.isDirectory(shm) && Files.isWritable(shm)
+                ? new Check("guest memory", Level.PASS, "a booted sandbox's RAM is a file in /dev/shm: its snapshots "
+                + "save it as a file that restores map and share", null)
+                : new Check("guest memory", Level.WARN, "/dev/shm is missing or not writable: guest RAM is anonymous, "
+                + "and snapshots carry it in their state stream (slower to save and restore, no page sharing)",
+                "mount a tmpfs on /dev/shm writable by this user"));
         checks.add(networkMode == NetworkMode.TAP
                 ? new Check("networking", Level.PASS, "TAP devices with a routed /30 per sandbox (root, /dev/net/tun)", null)
                 : new Check("networking", Level.WARN, "user-mode networking (no TAP: "
