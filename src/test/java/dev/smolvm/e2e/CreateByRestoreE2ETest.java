@@ -165,6 +165,38 @@ class CreateByRestoreE2ETest {
         assertThat(bootSnapshots()).isEmpty();
     }
 
+    /** {@code image rm} removes the image's boot snapshots with it (a private images directory: links to the test image). */
+    @Test
+    @Order(5)
+    void imageRmRemovesTheImagesBootSnapshots() throws IOException {
+        Path images = cli.home().resolve("own-images");
+        Path debian = Files.createDirectories(images.resolve("debian"));
+        try (Stream<Path> files = Files.list(image)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.createLink(debian.resolve(f.getFileName()), f);
+            }
+        }
+        try (Cli own = Cli.withFreshHome(java.util.Map.of("SMOLVM_IMAGES", images.toString()))) {
+            var c = own.run("sandbox", "create", "--name", "first", "--memory", "256", "--json");
+            assertThat(c.code()).as(c.toString()).isZero();
+            Path snaps = own.home().resolve("snapshots");
+            try (Stream<Path> s = Files.list(snaps)) {
+                assertThat(s.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("boot-"));
+            }
+            var refused = own.run("image", "rm", "debian");
+            assertThat(refused.code()).as("a sandbox still boots from it").isNotZero();
+            assertThat(refused.err()).contains("used by sandbox(es) first");
+            assertThat(own.run("sandbox", "delete", "--force", "first").code()).isZero();
+            var rm = own.run("image", "rm", "debian");
+            assertThat(rm.code()).as(rm.toString()).isZero();
+            try (Stream<Path> s = Files.list(snaps)) {
+                assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("boot-"));
+            }
+            assertThat(debian).doesNotExist();
+        }
+        assertThat(image.resolve("rootfs.ext4")).as("the shared test image is untouched").exists();
+    }
+
     private static String sha256(Path file) throws IOException {
         try (var in = Files.newInputStream(file)) {
             var md = java.security.MessageDigest.getInstance("SHA-256");
