@@ -109,6 +109,34 @@ class SnapshotE2ETest {
         assertThat(b.path("addr").asText()).startsWith(info + "/");
     }
 
+    /**
+     * A restored sandbox's RAM is a private mapping, which QEMU 7.2 cannot leave out of a
+     * migration: its snapshot is split on the way (RamSplitter), so it too is a devices-only state
+     * and a memory file, and what ran before both snapshots carries on after a restore and a fork.
+     */
+    @Test
+    @Order(4)
+    void aRestoredSandboxIsSavedWithItsMemoryAsAFileToo() throws Exception {
+        var s = cli.run("sandbox", "snapshot", "create", "r1", "--name", "s2", "--json");
+        assertThat(s.code()).as(s.toString()).isZero();
+        assertThat(snapshots.resolve("s2").resolve("ram")).exists();
+        assertThat(Files.size(snapshots.resolve("s2").resolve("state"))).as("the state holds the devices only")
+                .isLessThan(4L << 20);
+        var r = cli.run("sandbox", "snapshot", "restore", "s2", "--name", "r3");
+        assertThat(r.code()).as(r.toString()).isZero();
+        var f = cli.run("sandbox", "fork", "r3", "--name", "f3");
+        assertThat(f.code()).as(f.toString()).isZero();
+        for (String sb : new String[] {"r3", "f3"}) {
+            var served = cli.run("sandbox", "exec", sb, "--", "python3", "-c",
+                    "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/index.html').read().decode(), end='')");
+            assertThat(served.out()).as(sb + ": " + served).isEqualTo("kept\n");
+            assertThat(guest(sb).path("hostname").asText()).isEqualTo(sb);
+        }
+        for (String sb : new String[] {"r3", "f3"}) {
+            assertThat(cli.run("sandbox", "delete", "--force", sb).code()).isZero();
+        }
+    }
+
     /** fork: clones in one step, each its own machine, the source running on, no snapshot to see. */
     @Test
     @Order(4)
@@ -123,7 +151,7 @@ class SnapshotE2ETest {
         assertThat(cli.run("sandbox", "exec", "f-2", "--", "cat", "/srv/index.html").out()).isEqualTo("kept\n");
         assertThat(cli.run("sandbox", "exec", "src", "--", "cat", "/srv/index.html").out()).isEqualTo("kept\n");
         assertThat(cli.run("sandbox", "snapshot", "list", "--json").json().path("data").findValuesAsText("name"))
-                .containsExactly("s1");
+                .contains("s1").noneMatch(n -> n.startsWith("fork-"));
         for (String clone : new String[] {"f-1", "f-2"}) {
             assertThat(cli.run("sandbox", "delete", "--force", clone).code()).isZero();
         }
@@ -211,6 +239,9 @@ class SnapshotE2ETest {
         for (String sb : new String[] {"r1", "r2", "src"}) {
             assertThat(cli.run("sandbox", "delete", "--force", sb).code()).isZero();
         }
+        assertThat(cli.run("prune").code()).isZero(); // the fork's hidden snapshot, which stands on s2
+        var d2 = cli.run("sandbox", "snapshot", "delete", "s2");
+        assertThat(d2.code()).as(d2.toString()).isZero();
         var d = cli.run("sandbox", "snapshot", "delete", "s1");
         assertThat(d.code()).as(d.toString()).isZero();
         assertThat(snapshots.resolve("s1")).doesNotExist();

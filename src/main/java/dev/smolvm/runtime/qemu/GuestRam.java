@@ -20,10 +20,13 @@ import java.util.stream.Stream;
  *     own (KSM can merge those). QEMU 7.2 gives a discarded page back by punching a hole in the
  *     backing file, which here would change the snapshot under every other restore, so no VM has
  *     free-page reporting ({@link QemuArgv}).</li>
- * <li>A restored VM's RAM is private, so a snapshot of it carries its memory in the state stream,
- *     as before, and a restore of that loads it into anonymous memory (see {@link #shared}).</li>
+ * <li>A restored VM's RAM is private, and QEMU 7.2 leaves only shared RAM out of a migration, so a
+ *     snapshot of it migrates everything into {@link RamSplitter}, which writes the RAM block's
+ *     pages into the same kind of file and keeps the rest as the devices-only stream: its restores
+ *     map the file like any other (with x-ignore-shared off, as it was saved).</li>
  * </ul>
- * Without a writable {@code /dev/shm} the RAM is anonymous and snapshots use the stream.
+ * Without a writable {@code /dev/shm} the RAM is anonymous; its snapshots are split the same way.
+ * Snapshots of older versions whose memory is in the stream still load, into anonymous memory.
  */
 final class GuestRam {
     /** The RAM's memory-backend id; the migration stream names the RAM block by it. */

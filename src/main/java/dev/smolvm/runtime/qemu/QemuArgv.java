@@ -53,7 +53,7 @@ public final class QemuArgv {
         }
         a.addAll(List.of("-device", "virtio-rng-pci"));
         if (spec.restoreFrom() != null) {
-            // A snapshot whose memory is a file is loaded over QMP once x-ignore-shared is on (QemuBackend);
+            // A snapshot whose memory is a file is loaded over QMP once x-ignore-shared is set as it was saved;
             // one whose memory is in the state stream is read from it. QEMU runs the exec: URI with
             // /bin/sh -c; the path is quoted for it.
             a.addAll(List.of("-incoming", GuestRam.fromFile(spec) ? "defer" : incomingUri(spec)));

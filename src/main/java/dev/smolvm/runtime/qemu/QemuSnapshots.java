@@ -6,6 +6,7 @@ import dev.smolvm.ErrorCode;
 import dev.smolvm.SmolvmException;
 import dev.smolvm.host.Cmd;
 import dev.smolvm.host.Poll;
+import dev.smolvm.host.Trace;
 import dev.smolvm.runtime.VmSpec;
 
 import java.io.IOException;
@@ -29,7 +30,9 @@ import java.util.regex.Pattern;
 final class QemuSnapshots {
     static final String MACHINE = "pc";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration SAVE_LIMIT = Duration.ofMinutes(5);
+    static final Duration SAVE_LIMIT = Duration.ofMinutes(5);
+    /** max-bandwidth for a save, in bytes/s: in effect no limit (QEMU refuses above ~18 TB/s). */
+    private static final long UNPACED = 1L << 40;
 
     private QemuSnapshots() {
     }
@@ -38,6 +41,7 @@ final class QemuSnapshots {
         Path qmp = spec.qmpSocket();
         String version = version(qmp, subject);
         qmp(qmp, subject, "{\"execute\":\"stop\"}");
+        Trace.mark("save: stopped");
         try {
             Path current = spec.overlayDisk();
             Files.createLink(frozenDisk, current);
@@ -50,23 +54,31 @@ final class QemuSnapshots {
             Path pointer = spec.dir().resolve("disk.current.part");
             Files.writeString(pointer, next.getFileName() + "\n");
             Files.move(pointer, spec.dir().resolve("disk.current"), StandardCopyOption.ATOMIC_MOVE);
-            // RAM in a shared file: the stream holds the devices only, and the file is copied (GuestRam).
+            Trace.mark("save: disk frozen");
+            // The VM is stopped, so nothing is gained by pacing the stream (QEMU's default is 128 MiB/s).
+            qmp(qmp, subject, "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":"
+                    + UNPACED + "}}");
             long pid = Long.parseLong(Files.readString(spec.pidFile()).strip());
             Optional<Path> ramFile = GuestRam.openFile(pid, spec);
-            setIgnoreShared(qmp, subject, ramFile.isPresent());
             Path part = state.resolveSibling(state.getFileName() + ".part");
-            qmp(qmp, subject, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":"
-                    + JSON.writeValueAsString("exec:cat > '" + part.toString().replace("'", "'\\''") + "'") + "}}");
-            awaitSaved(qmp, subject);
-            Map<String, String> facts = new HashMap<>(Map.of("qemu_version", version, "machine", MACHINE,
-                    "vm_layout", GuestRam.LAYOUT));
+            Path ram = state.resolveSibling(GuestRam.FILE);
+            Path ramPart = state.resolveSibling(GuestRam.FILE + ".part");
             if (ramFile.isPresent()) {
-                Path ram = state.resolveSibling(GuestRam.FILE);
-                Path ramPart = state.resolveSibling(GuestRam.FILE + ".part");
+                // RAM in a shared file: the stream holds the devices only, and the file is copied (GuestRam).
+                setIgnoreShared(qmp, subject, true);
+                qmp(qmp, subject, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":"
+                        + JSON.writeValueAsString("exec:cat > '" + part.toString().replace("'", "'\\''") + "'") + "}}");
+                awaitSaved(qmp, subject);
                 Cmd.of("cp", "--sparse=always", ramFile.get().toString(), ramPart.toString()).check();
-                Files.move(ramPart, ram, StandardCopyOption.ATOMIC_MOVE);
-                facts.put("ram_bytes", String.valueOf(GuestRam.allocated(ram)));
+            } else {
+                // Private RAM (a restore): the stream carries it, and is split on the way into a file.
+                setIgnoreShared(qmp, subject, false);
+                StreamSplit.receive(spec, qmp, subject, part, ramPart);
             }
+            Trace.mark("save: memory and devices written");
+            Files.move(ramPart, ram, StandardCopyOption.ATOMIC_MOVE);
+            Map<String, String> facts = new HashMap<>(Map.of("qemu_version", version, "machine", MACHINE,
+                    "vm_layout", GuestRam.LAYOUT, "ram_bytes", String.valueOf(GuestRam.allocated(ram))));
             Files.move(part, state, StandardCopyOption.ATOMIC_MOVE);
             if (resume) {
                 qmp(qmp, subject, "{\"execute\":\"cont\"}");
@@ -120,7 +132,15 @@ final class QemuSnapshots {
 
     /** A restore of a snapshot whose memory is a file: QEMU waits (-incoming defer) for this. */
     static void startIncoming(VmSpec spec) {
-        setIgnoreShared(spec.qmpSocket(), "the restored VM", true);
+        // The loading QEMU must match the saving one: x-ignore-shared when the RAM was a shared file,
+        // not when the stream was split (RamSplitter). The stream's configuration says which.
+        boolean ignoreShared;
+        try (var in = Files.newByteChannel(spec.restoreFrom().resolve("state"))) {
+            ignoreShared = RamSplitter.ignoresShared(in);
+        } catch (IOException e) {
+            throw notLoaded();
+        }
+        setIgnoreShared(spec.qmpSocket(), "the restored VM", ignoreShared);
         try {
             qmp(spec.qmpSocket(), "the restored VM", "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":"
                     + JSON.writeValueAsString(QemuArgv.incomingUri(spec)) + "}}");
@@ -209,7 +229,7 @@ final class QemuSnapshots {
         }
     }
 
-    private static void awaitSaved(Path qmp, String subject) {
+    static void awaitSaved(Path qmp, String subject) {
         Poll.Deadline deadline = Poll.Deadline.in(SAVE_LIMIT);
         while (!deadline.passed()) {
             String answer = qmp(qmp, subject, "{\"execute\":\"query-migrate\"}");
@@ -225,7 +245,7 @@ final class QemuSnapshots {
                 + SAVE_LIMIT.toMinutes() + " minutes.");
     }
 
-    private static String qmp(Path socket, String subject, String json) {
+    static String qmp(Path socket, String subject, String json) {
         String answer;
         try {
             answer = Qmp.execute(socket, json);
