@@ -73,9 +73,10 @@ final class SnapshotBench {
         }
         Bench.check(cli.run("sandbox", "delete", "--force", "snapsrc"), "delete");
         for (int i = runs - 1; i >= 0; i--) { // each later snapshot of snapsrc stands on the one before
+            cli.run("prune"); // the forks' hidden snapshots, the latest of which stands on this one
             Bench.check(cli.run("sandbox", "snapshot", "delete", "bench" + i), "snapshot delete");
         }
-        cli.run("prune"); // the forks' hidden snapshots
+        cli.run("prune");
         Stats s = Stats.of(save);
         report.add(new Row("snapshot", "snapshot create, idle " + MEMORY_MIB + " MiB", "cli", "ms", s, null, null, null));
         Stats b = Stats.of(stateMib);
