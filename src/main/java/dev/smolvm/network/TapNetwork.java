@@ -58,11 +58,23 @@ public final class TapNetwork {
         try (FileLock ignored = FileLock.acquire(HOST_LOCK)) {
             ensureRuleset();
             String tap = lease.tapName();
-            Cmd.of("ip", "link", "del", tap).run(); // a leftover from a crash would block the add
-            Cmd.of("ip", "tuntap", "add", "dev", tap, "mode", "tap").check();
+            if (Files.exists(Path.of("/sys/class/net", tap))) {
+                Cmd.of("ip", "link", "del", tap).run(); // a leftover from a crash would block the add
+            }
+            // One ip process for the three (each process start is ~10 ms of a create by restore). The
+            // link stays down until its egress chain is in (applyEgress), so IPv6 is off before it
+            // could get a link-local address.
+            String batch = "tuntap add dev " + tap + " mode tap\n"
+                    + "addr add " + lease.hostIp() + "/" + Lease.PREFIX + " dev " + tap + "\n";
+            boolean quotable = tag.indexOf('"') < 0 && tag.indexOf('\n') < 0;
+            if (quotable) {
+                batch += "link set dev " + tap + " alias \"" + tag + "\"\n";
+            }
+            Cmd.of("ip", "-batch", "-").withStdin(batch).check();
+            if (!quotable) {
+                Cmd.of("ip", "link", "set", "dev", tap, "alias", tag).check();
+            }
             disableIpv6(tap);
-            Cmd.of("ip", "addr", "add", lease.hostIp() + "/" + Lease.PREFIX, "dev", tap).check();
-            Cmd.of("ip", "link", "set", "dev", tap, "alias", tag).check();
         }
     }
 

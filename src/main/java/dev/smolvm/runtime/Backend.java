@@ -22,6 +22,16 @@ public interface Backend {
     /** Boots the VM detached from this process and returns its pid. */
     long boot(VmSpec spec);
 
+    /**
+     * Boots the VM as {@link #boot(VmSpec)} does; {@code beforeGuestRuns} (the host's last set-up
+     * for it, such as its egress rules) has finished before the guest runs an instruction. A backend
+     * whose VM can start paused runs it meanwhile; if it fails, no VM is left.
+     */
+    default long boot(VmSpec spec, Runnable beforeGuestRuns) {
+        beforeGuestRuns.run();
+        return boot(spec);
+    }
+
     /** Whether {@code pid} is still this sandbox's VM (guards against pid reuse). */
     boolean isAlive(long pid, String sandboxId);
 

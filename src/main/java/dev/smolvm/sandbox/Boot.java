@@ -108,9 +108,8 @@ final class Boot {
         p.add(Phase.keep("dir", this::prepareDir)); // the directory is the record's: it goes with it
         if (networkMode == NetworkMode.TAP) {
             p.add(Phase.keep("lease", this::takeLease)); // likewise: the lease lives as long as the record
+            // The TAP's undo also removes its egress chain, which the launch installs (beforeGuestRuns).
             p.add(Phase.of("tap", () -> taps.addTap(lease, TapNetwork.tag(r.id(), home.root())), () -> taps.down(lease.tapName())));
-            p.add(Phase.of("egress", () -> taps.applyEgress(r.id(), lease.tapName(), policy()),
-                    () -> taps.removeEgress(lease.tapName())));
         } else {
             p.add(Phase.keep("ssh-port", () -> sshPort = freeLoopbackPort()));
         }
@@ -223,7 +222,12 @@ final class Boot {
         }
         progress.step((restore != null ? "Restoring" : "Booting") + " sandbox '" + r.name() + "' (" + r.backend() + ", " + backend.accelerator() + ", "
                 + r.memoryMib() + " MiB)");
-        pid = backend.boot(spec);
+        // The egress rules are in place before the guest runs; a restore's QEMU starts meanwhile.
+        pid = backend.boot(spec, tap ? () -> {
+            long t0 = System.nanoTime();
+            taps.applyEgress(r.id(), lease.tapName(), policy());
+            dev.smolvm.host.Trace.mark("boot: egress, during launch (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+        } : () -> { });
         r = r.withRuntime(backend.accelerator(), networkMode, spec.tap(), guestIp, hostIp, sshPort, pid,
                 Instant.now());
         store.update(r);
