@@ -26,7 +26,7 @@ public final class TapNetwork {
     /** One lock for the host's smolvm table and TAPs, whatever the smolvm home. */
     private static final Path HOST_LOCK = Path.of("/run/lock/smolvm-network.lock");
     private static final Pattern INET = Pattern.compile("\\binet (172\\.16\\.\\d+\\.\\d+)/");
-    private static final Pattern TAP = Pattern.compile(": " + TAP_PREFIX + "(\\d+)[:@]");
+    private static final Pattern TAP_NAME = Pattern.compile(TAP_PREFIX + "(\\d+)");
     private static final Pattern TAP_LINE = Pattern.compile("^\\d+: (" + TAP_PREFIX + "\\d+)[:@].*?(?:\\\\\\s+alias (.*))?$");
     private static final Pattern CHAIN = Pattern.compile("chain egress_(" + TAP_PREFIX + "\\d+) \\{\\s*comment \"([^\"]*)\"");
 
@@ -153,10 +153,16 @@ public final class TapNetwork {
     /** Lease indexes of the smolvm TAP devices present on the host. */
     private Set<Integer> indexesOfTaps() {
         Set<Integer> used = new HashSet<>();
-        var links = Cmd.of("ip", "-o", "link", "show").run();
-        Matcher t = TAP.matcher(links.stdout());
-        while (t.find()) {
-            used.add(Integer.parseInt(t.group(1)));
+        // The kernel's list of links, without an ip process (~10 ms each on a busy host).
+        try (var links = Files.list(Path.of("/sys/class/net"))) {
+            links.forEach(l -> {
+                Matcher t = TAP_NAME.matcher(l.getFileName().toString());
+                if (t.matches()) {
+                    used.add(Integer.parseInt(t.group(1)));
+                }
+            });
+        } catch (java.io.IOException e) {
+            throw SmolvmException.internal("cannot list the host's network links in /sys/class/net: " + e.getMessage());
         }
         return used;
     }

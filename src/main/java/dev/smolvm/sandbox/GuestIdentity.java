@@ -26,7 +26,9 @@ final class GuestIdentity {
     static void take(AgentChannel agent, BooleanSupplier vmAlive, String hostname, String cidr, String gateway,
                      String mac) {
         try (var client = agent.connect(vmAlive)) {
+            dev.smolvm.host.Trace.mark("identity: connected");
             IdentityRequests.refresh(client, Instant.now(), entropy());
+            dev.smolvm.host.Trace.mark("identity: clock and entropy");
             if (client.hello().can("identity.net")) { // a few system calls in the agent, no process
                 IdentityRequests.network(client, hostname, cidr, gateway, mac);
             } else {

@@ -113,7 +113,7 @@ final class QemuSnapshots {
             if (!status.isEmpty() && !status.equals("inmigrate")) {
                 break;
             }
-            Poll.sleep(Duration.ofMillis(20));
+            Poll.sleep(Duration.ofMillis(5));
         }
         if (!status.equals("paused") && !status.equals("running")) {
             throw new SmolvmException(ErrorCode.TIMEOUT, "QEMU did not finish loading the snapshot's state (status '"
@@ -239,7 +239,7 @@ final class QemuSnapshots {
             if (answer.contains("\"failed\"") || answer.contains("\"cancelled\"")) {
                 throw SmolvmException.internal("QEMU could not save the state of " + subject + ": " + answer);
             }
-            Poll.sleep(Duration.ofMillis(20));
+            Poll.sleep(Duration.ofMillis(5));
         }
         throw new SmolvmException(ErrorCode.TIMEOUT, "saving the state of " + subject + " took longer than "
                 + SAVE_LIMIT.toMinutes() + " minutes.");
