@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -450,7 +451,28 @@ static int listen_on(const char *path) {
     return fd;
 }
 
+/* "--exec-mergeable -- PROGRAM ARGS...": runs PROGRAM with every page of its memory open to KSM
+ * (PR_SET_MEMORY_MERGE, Linux 6.4+; it survives exec), not only what it marks itself: QEMU marks
+ * just the guest's RAM, and a restored guest's own pages are a few MiB of a QEMU's tens. On an
+ * older kernel PROGRAM runs as it would have. The host launches QEMU through this. */
+static int exec_mergeable(int argc, char **argv) {
+    if (argc < 4 || strcmp(argv[2], "--")) {
+        fprintf(stderr, "usage: smolvm-agent-mux --exec-mergeable -- PROGRAM [ARGS...]\n");
+        return 2;
+    }
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67
+#endif
+    (void)prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0); /* EINVAL before 6.4: nothing to share then */
+    execvp(argv[3], argv + 3);
+    fprintf(stderr, "smolvm-agent-mux: cannot run %s: %s\n", argv[3], strerror(errno));
+    return 127;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "--exec-mergeable")) {
+        return exec_mergeable(argc, argv);
+    }
     const char *upstream = NULL, *listen_path = NULL;
     int wait_seconds = 30;
     for (int i = 1; i < argc; i++) {

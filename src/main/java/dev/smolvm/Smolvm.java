@@ -6,6 +6,7 @@ import dev.smolvm.image.Images;
 import dev.smolvm.host.Accelerator;
 import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.GuestAslr;
+import dev.smolvm.guest.AgentMux;
 import dev.smolvm.runtime.BackendKind;
 import dev.smolvm.runtime.UnsupportedBackend;
 import dev.smolvm.runtime.qemu.QemuBackend;
@@ -49,7 +50,9 @@ public final class Smolvm implements AutoCloseable {
         this.database = Database.open(home.database());
         this.images = new Images(home.images(), config.env(), config.privileges());
         Map<BackendKind, Backend> backends = Map.of(
-                BackendKind.QEMU, new QemuBackend(accelerator, guestAslr),
+                // QEMU starts through the mux binary, which opens all its memory to KSM (when KSM runs).
+                BackendKind.QEMU, new QemuBackend(accelerator, guestAslr,
+                        new AgentMux(home.root().resolve("bin"))::mergeableLauncher),
                 BackendKind.FIRECRACKER, new UnsupportedBackend(BackendKind.FIRECRACKER, "firecracker", accelerator),
                 BackendKind.LIBKRUN, new UnsupportedBackend(BackendKind.LIBKRUN, "libkrun", accelerator));
         this.sandboxes = new Sandboxes(home, new SandboxStore(database), images, backends, config.network(),

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The host end of a sandbox's agent channel: QEMU's virtio-serial socket takes one client, so one
@@ -114,6 +115,14 @@ public final class AgentMux {
         } catch (IOException | NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * The command prefix that runs a program with all its memory open to KSM: the mux binary's
+     * {@code --exec-mergeable} mode (PR_SET_MEMORY_MERGE). QEMU is launched through it.
+     */
+    public List<String> mergeableLauncher() {
+        return List.of(binary().toString(), "--exec-mergeable", "--");
     }
 
     /** The mux binary, unpacked from the jar once per content (a changed jar gets a new copy). */

@@ -43,7 +43,7 @@ class SandboxLifecycleE2ETest {
 
     @Test
     @Order(1)
-    void createBootsARealGuestAndReportsItInTheEnvelope() {
+    void createBootsARealGuestAndReportsItInTheEnvelope() throws Exception {
         var r = cli.run("sandbox", "create", "--name", "life", "--memory", "384", "--json");
         assertThat(r.code()).as(r.toString()).isZero();
         JsonNode env = r.json();
@@ -59,6 +59,11 @@ class SandboxLifecycleE2ETest {
         tap = data.get("network").get("tap").asText();
         assertThat(Host.linkExists(tap)).as("TAP device %s exists", tap).isTrue();
         assertThat(Host.processAlive(data.get("pid").asLong())).isTrue();
+        // QEMU runs with all its memory open to KSM (the mux's --exec-mergeable), where the kernel can (6.4+).
+        Path ksm = Path.of("/proc", data.get("pid").asText(), "ksm_stat");
+        if (Files.exists(ksm) && Files.readString(ksm).contains("ksm_merge_any")) {
+            assertThat(Files.readString(ksm)).contains("ksm_merge_any: yes");
+        }
         assertThat(r.out()).as("progress never goes into --json output").doesNotContain("Booting");
         assertThat(data.get("phases").fieldNames()).toIterable().as("the clock is pushed over the agent's channel")
                 .contains("wait-ready", "clock", "channel");

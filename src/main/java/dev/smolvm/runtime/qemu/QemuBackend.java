@@ -24,8 +24,18 @@ public final class QemuBackend implements Backend {
     public static final String BINARY = "qemu-system-x86_64";
     private final Accelerator accelerator;
     private final GuestAslr aslr;
+    private final java.util.function.Supplier<List<String>> launcher;
 
     public QemuBackend(Accelerator accelerator, GuestAslr aslr) {
+        this(accelerator, aslr, List::of);
+    }
+
+    /**
+     * {@code launcher}: what QEMU's command line is run through, e.g. a program that opens all of
+     * QEMU's memory to KSM first (smolvm's mux binary, {@code --exec-mergeable --}); empty: QEMU itself.
+     */
+    public QemuBackend(Accelerator accelerator, GuestAslr aslr, java.util.function.Supplier<List<String>> launcher) {
+        this.launcher = launcher;
         this.accelerator = accelerator;
         this.aslr = aslr;
     }
@@ -118,7 +128,9 @@ public final class QemuBackend implements Backend {
             throw SmolvmException.internal("cannot prepare " + spec.dir() + ": " + e.getMessage());
         }
         dev.smolvm.host.Trace.mark("qemu: disk ready");
-        var r = Cmd.of(QemuArgv.build(BINARY, accelerator.name(), spec)).withTimeout(Duration.ofSeconds(30)).run();
+        List<String> argv = new java.util.ArrayList<>(launcher.get());
+        argv.addAll(QemuArgv.build(BINARY, accelerator.name(), spec));
+        var r = Cmd.of(argv).withTimeout(Duration.ofSeconds(30)).run();
         dev.smolvm.host.Trace.mark("qemu: daemonized");
         if (!r.ok()) {
             throw SmolvmException.internal("QEMU failed to start: " + r.stderr().strip());
