@@ -124,39 +124,17 @@ static int apply_net(const struct netid_req *r, const char **what)
     if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
         goto out;
     short up = ifr.ifr_flags;
+    ifr.ifr_flags = (short)(up & ~IFF_UP); /* down: drops the old address's routes and lets the MAC change */
+    *what = "cannot take the interface down";
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        goto out;
     ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
     for (int i = 0; i < 6; i++)
         ifr.ifr_hwaddr.sa_data[i] = (char)m[i];
-    /* The MAC changes on the running interface (virtio-net allows it): taking the link down and up
-     * again costs a restore ~0.1 s of freshly translated driver code under TCG. A driver that
-     * refuses (EBUSY) gets it the old way, down. */
-    int downed = 0;
     *what = "cannot set the MAC address";
-    if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0) {
-        if (errno != EBUSY)
-            goto out;
-        ifr.ifr_flags = (short)(up & ~IFF_UP);
-        *what = "cannot take the interface down";
-        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-            goto out;
-        downed = 1;
-        ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-        for (int i = 0; i < 6; i++)
-            ifr.ifr_hwaddr.sa_data[i] = (char)m[i];
-        *what = "cannot set the MAC address";
-        if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
-            goto out;
-    }
-    struct rtentry old;
-    memset(&old, 0, sizeof old);
-    set_in(&old.rt_dst, INADDR_ANY);
-    set_in(&old.rt_genmask, INADDR_ANY);
-    old.rt_flags = RTF_UP;
-    old.rt_dev = ifr.ifr_name;
-    *what = "cannot remove the old default route";
-    if (ioctl(fd, SIOCDELRT, &old) < 0 && errno != ESRCH) /* via the snapshot's gateway: gone with it */
+    if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
         goto out;
-    set_in(&ifr.ifr_addr, addr.s_addr); /* replaces the copied address, and the routes it had */
+    set_in(&ifr.ifr_addr, addr.s_addr); /* replaces the copied address */
     *what = "cannot set the IPv4 address";
     if (ioctl(fd, SIOCSIFADDR, &ifr) < 0)
         goto out;
@@ -164,12 +142,10 @@ static int apply_net(const struct netid_req *r, const char **what)
     *what = "cannot set the netmask";
     if (ioctl(fd, SIOCSIFNETMASK, &ifr) < 0)
         goto out;
-    if (downed || !(up & IFF_UP)) {
-        ifr.ifr_flags = (short)(up | IFF_UP);
-        *what = "cannot bring the interface up";
-        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-            goto out;
-    }
+    ifr.ifr_flags = (short)(up | IFF_UP);
+    *what = "cannot bring the interface up";
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        goto out;
     struct rtentry rt;
     memset(&rt, 0, sizeof rt);
     set_in(&rt.rt_dst, INADDR_ANY);

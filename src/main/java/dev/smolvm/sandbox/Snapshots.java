@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -266,8 +268,25 @@ public final class Snapshots {
 
     /** Hidden (fork) snapshots no sandbox and no other snapshot stands on any more. */
     List<Path> unusedHidden() {
-        List<String> used = standOn();
-        return all().stream().filter(s -> s.hidden() && !s.boot() && !used.contains(s.name())).map(s -> dir(s.name())).toList();
+        // Transitively: forks of forks stack, and each one's bases list every snapshot below it, so
+        // a hidden snapshot that only other removable ones stand on is removable too (one pass
+        // would take the top of such a stack only).
+        List<Snapshot> all = all();
+        Set<String> bySandboxes = new HashSet<>();
+        children(home.root().resolve("sandboxes")).forEach(sb -> bySandboxes.addAll(bases(sb)));
+        Set<String> removable = new java.util.LinkedHashSet<>();
+        boolean more = true;
+        while (more) {
+            Set<String> used = new HashSet<>(bySandboxes);
+            all.stream().filter(s -> !removable.contains(s.name())).forEach(s -> used.addAll(s.bases()));
+            more = false;
+            for (Snapshot s : all) {
+                if (s.hidden() && !s.boot() && !used.contains(s.name()) && removable.add(s.name())) {
+                    more = true;
+                }
+            }
+        }
+        return removable.stream().map(this::dir).toList();
     }
 
     /** The names of the snapshots that a sandbox or another snapshot stands on. */

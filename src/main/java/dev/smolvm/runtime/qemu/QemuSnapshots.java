@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
 /**
  * Saving and loading a VM over QMP. Save: {@code stop}; the disk overlay as it is now is frozen (a
  * hard link under the snapshot; QEMU reopens files by name, so none is renamed) and the VM is
- * switched with {@code blockdev-snapshot-sync} to a new overlay standing on it, named by the
- * directory's {@code disk.current}; {@code migrate} writes memory and devices to a file; {@code cont}.
+ * switched with {@code blockdev-snapshot-sync} to a new overlay standing on it (by its name in the
+ * sandbox's directory), named by the directory's {@code disk.current}; {@code migrate} writes memory and devices to a file; {@code cont}.
  * Load: QEMU started with {@code -incoming}, waited for until it has read the state, then {@code cont}.
  */
 final class QemuSnapshots {
@@ -46,7 +46,10 @@ final class QemuSnapshots {
             Path current = spec.overlayDisk();
             Files.createLink(frozenDisk, current);
             Path next = spec.dir().resolve("disk-" + Long.toHexString(System.nanoTime()) + ".qcow2");
-            Cmd.of("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "qcow2", "-b", frozenDisk.toString(),
+            // The new overlay names the sandbox's own file as its backing, not the snapshot's link to
+            // it (the same bytes): a snapshot that goes, or a save that fails past this point and
+            // takes its directory with it, never leaves the sandbox on a missing backing file.
+            Cmd.of("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "qcow2", "-b", current.toString(),
                     next.toString(), spec.diskMib() + "M").check();
             qmp(qmp, subject, "{\"execute\":\"blockdev-snapshot-sync\",\"arguments\":{\"device\":\"root\","
                     + "\"snapshot-file\":" + JSON.writeValueAsString(next.toString())
