@@ -66,6 +66,7 @@ final class QemuSnapshots {
             Path part = state.resolveSibling(state.getFileName() + ".part");
             Path ram = state.resolveSibling(GuestRam.FILE);
             Path ramPart = state.resolveSibling(GuestRam.FILE + ".part");
+            long ramBytes; // what the memory file holds (a split counts its pages: no stat process)
             if (ramFile.isPresent()) {
                 // RAM in a shared file: the stream holds the devices only, and the file is copied (GuestRam).
                 setIgnoreShared(qmp, subject, true);
@@ -73,15 +74,16 @@ final class QemuSnapshots {
                         + JSON.writeValueAsString("exec:cat > '" + part.toString().replace("'", "'\\''") + "'") + "}}");
                 awaitSaved(qmp, subject);
                 Cmd.of("cp", "--sparse=always", ramFile.get().toString(), ramPart.toString()).check();
+                ramBytes = GuestRam.allocated(ramPart);
             } else {
                 // Private RAM (a restore): the stream carries it, and is split on the way into a file.
                 setIgnoreShared(qmp, subject, false);
-                StreamSplit.receive(spec, qmp, subject, part, ramPart);
+                ramBytes = StreamSplit.receive(spec, qmp, subject, part, ramPart).dataPages() * RamSplitter.PAGE;
             }
             Trace.mark("save: memory and devices written");
             Files.move(ramPart, ram, StandardCopyOption.ATOMIC_MOVE);
             Map<String, String> facts = new HashMap<>(Map.of("qemu_version", version, "machine", MACHINE,
-                    "vm_layout", GuestRam.LAYOUT, "ram_bytes", String.valueOf(GuestRam.allocated(ram))));
+                    "vm_layout", GuestRam.LAYOUT, "ram_bytes", String.valueOf(ramBytes)));
             Files.move(part, state, StandardCopyOption.ATOMIC_MOVE);
             if (resume) {
                 qmp(qmp, subject, "{\"execute\":\"cont\"}");
