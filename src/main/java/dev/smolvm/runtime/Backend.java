@@ -93,8 +93,12 @@ public interface Backend {
      * Saves a running or paused VM: its memory and devices into {@code state}, its disk as it is now
      * into {@code frozenDisk} (the VM goes on with a new overlay above it), and continues it when
      * {@code resume}. Returns what a restore must match ({@code qemu_version}, {@code machine}).
+     * {@code filesReady} runs once the frozen disk and the memory file are at their final paths,
+     * their bytes perhaps still arriving: a restore may start its VM on them then (a fork's clone
+     * does), and load the state once this returns. A backend that cannot tell earlier runs it last.
      */
-    default Map<String, String> snapshot(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume) {
+    default Map<String, String> snapshot(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume,
+                                         Runnable filesReady) {
         throw dev.smolvm.SmolvmException.unavailable("snapshots need the qemu backend; " + subject + " runs on "
                 + kind().wireName() + ".");
     }

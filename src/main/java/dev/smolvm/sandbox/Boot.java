@@ -70,8 +70,19 @@ final class Boot {
     private Poll.Deadline deadline;
     private Restore restore;
 
-    /** A boot that loads a snapshot instead: its saved state and disk, and the kernel command line it booted with. */
-    record Restore(Path snapshotDir, String kernelCmdline, List<String> bases) {
+    /**
+     * A boot that loads a snapshot instead: its saved state and disk, the kernel command line it
+     * booted with, and {@code beforeLoad}, which has returned before the VM loads the state (a
+     * fork's clone starts while its snapshot is still being saved, and waits there for the save).
+     */
+    record Restore(Path snapshotDir, String kernelCmdline, List<String> bases, Runnable beforeLoad) {
+        Restore(Path snapshotDir, String kernelCmdline, List<String> bases) {
+            this(snapshotDir, kernelCmdline, bases, () -> { });
+        }
+
+        Restore beforeLoad(Runnable wait) {
+            return new Restore(snapshotDir, kernelCmdline, bases, wait);
+        }
     }
 
     /** In the sandbox directory: the kernel command line the VM was launched with (a snapshot keeps it). */
@@ -222,12 +233,18 @@ final class Boot {
         }
         progress.step((restore != null ? "Restoring" : "Booting") + " sandbox '" + r.name() + "' (" + r.backend() + ", " + backend.accelerator() + ", "
                 + r.memoryMib() + " MiB)");
-        // The egress rules are in place before the guest runs; a restore's QEMU starts meanwhile.
-        pid = backend.boot(spec, tap ? () -> {
-            long t0 = System.nanoTime();
-            taps.applyEgress(r.id(), lease.tapName(), policy());
-            dev.smolvm.host.Trace.mark("boot: egress, during launch (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
-        } : () -> { });
+        // The egress rules are in place (and a fork's snapshot saved) before the guest runs; a
+        // restore's QEMU starts meanwhile.
+        pid = backend.boot(spec, () -> {
+            if (tap) {
+                long t0 = System.nanoTime();
+                taps.applyEgress(r.id(), lease.tapName(), policy());
+                dev.smolvm.host.Trace.mark("boot: egress, during launch (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+            }
+            if (restore != null) {
+                restore.beforeLoad().run();
+            }
+        });
         r = r.withRuntime(backend.accelerator(), networkMode, spec.tap(), guestIp, hostIp, sshPort, pid,
                 Instant.now());
         store.update(r);

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * New sandboxes from a snapshot: {@code snapshot restore}, and {@code sandbox fork} (a hidden
@@ -43,13 +44,71 @@ final class SnapshotRestores {
         if (newName != null) {
             SandboxNames.validate(count == 1 ? newName : newName + "-" + count);
         }
-        Snapshots.Snapshot s = snapshots.create(r.id(), "fork-" + r.name() + "-" + Long.toString(System.nanoTime(), 36), Map.of(), progress);
+        String snap = "fork-" + r.name() + "-" + Long.toString(System.nanoTime(), 36);
         List<Sandbox> clones = new ArrayList<>();
-        for (int i = 1; i <= count; i++) {
-            String name = newName == null ? null : count == 1 ? newName : newName + "-" + i;
-            clones.add(restore(s.name(), name, progress));
+        clones.add(firstClone(r, snap, count == 1 ? newName : newName == null ? null : newName + "-1", progress));
+        for (int i = 2; i <= count; i++) {
+            clones.add(restore(snap, newName == null ? null : newName + "-" + i, progress));
         }
         return clones;
+    }
+
+    /**
+     * The first clone starts while its snapshot is saved: once the frozen disk and the memory file
+     * are in place (the stream of a restored source's memory takes most of a save), its record,
+     * network and paused VM are made, and it loads the state when the save has ended and the
+     * snapshot checks as any restore's does. A failed save undoes the clone and is the error.
+     */
+    private Sandbox firstClone(SandboxRecord source, String snap, String name, Progress progress) {
+        CompletableFuture<Boot.Restore> filesReady = new CompletableFuture<>();
+        CompletableFuture<Snapshots.Snapshot> saved = new CompletableFuture<>();
+        Thread saver = new Thread(() -> {
+            try {
+                saved.complete(snapshots.create(source.id(), snap, Map.of(), progress, filesReady::complete));
+            } catch (Throwable t) {
+                saved.completeExceptionally(t);
+            } finally {
+                filesReady.complete(null); // a save that failed, or ran no callback: the clone waits no more
+            }
+        }, "smolvm-fork-save-" + source.id());
+        saver.setDaemon(true);
+        saver.start();
+        Boot.Restore files = filesReady.join();
+        if (files == null) {
+            join(saved); // throws the save's error
+            throw SmolvmException.internal("the snapshot of sandbox '" + source.name() + "' made no files to restore.");
+        }
+        Boot.Restore from = files.beforeLoad(() -> {
+            Snapshots.Snapshot s = join(saved);
+            dev.smolvm.host.Trace.mark("fork: snapshot saved");
+            restorable(s);
+            dev.smolvm.host.Trace.mark("fork: snapshot checked");
+        });
+        progress.step("Restoring snapshot '" + snap + "' as it is saved");
+        try {
+            return sandboxes.createRestored(requestLike(source, name), from, progress);
+        } catch (RuntimeException cloneFailed) {
+            try {
+                join(saved);
+            } catch (SmolvmException saveFailed) {
+                throw saveFailed; // the cause of the clone's failure too
+            }
+            throw cloneFailed;
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+    }
+
+    /** A create request for a copy of sandbox {@code r}, named {@code name} (null: a generated name). */
+    private static CreateRequest requestLike(SandboxRecord r, String name) {
+        return new CreateRequest(name, r.os(), r.os() == null ? r.image() : null, r.memoryMib(), r.diskMib(), r.backend(),
+                r.cpus(), null).withNetwork(r.egress(), r.allowedCidrs().isEmpty() ? null : r.allowedCidrs());
     }
 
     /** A new sandbox from snapshot {@code name}, its own machine. */

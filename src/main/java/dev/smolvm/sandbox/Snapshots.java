@@ -12,6 +12,7 @@ import dev.smolvm.host.FileModes;
 import dev.smolvm.host.Progress;
 import dev.smolvm.image.GuestOs;
 import dev.smolvm.image.Images;
+import dev.smolvm.runtime.Backend;
 import dev.smolvm.runtime.VmSpec;
 import dev.smolvm.store.SandboxRecord;
 import dev.smolvm.store.SandboxStatus;
@@ -121,6 +122,16 @@ public final class Snapshots {
      * snapshot.json): empty for a fork's, the image stamp for a boot snapshot.
      */
     Snapshot create(String ref, String name, Map<String, String> hidden, Progress progress) {
+        return create(ref, name, hidden, progress, started -> { });
+    }
+
+    /**
+     * As above; {@code filesReady} gets what a restore of the snapshot needs as soon as its disk and
+     * memory file are in place, before the save has finished ({@link Backend#snapshot}): a fork
+     * starts its clone then. The restore must not load the state before this returns.
+     */
+    Snapshot create(String ref, String name, Map<String, String> hidden, Progress progress,
+                    java.util.function.Consumer<Boot.Restore> filesReady) {
         SandboxRecord r = sandboxes.reconciled(ref);
         String snap = name != null ? name : r.name() + "-" + Long.toString(System.currentTimeMillis() / 1000, 36);
         SandboxNames.validate(snap);
@@ -149,32 +160,34 @@ public final class Snapshots {
             try {
                 FileModes.privateDir(root());
                 FileModes.privateDir(dir);
-                Map<String, String> facts = sandboxes.backendOf(r).snapshot(sandboxes.specOf(r), "sandbox '" + r.name()
-                        + "'", dir.resolve("state"), dir.resolve("disk.qcow2"), status == SandboxStatus.RUNNING);
-                disked = true;
                 List<String> bases = bases(sbDir);
+                String cmdline = kernelCmdline(r, sbDir);
+                Path console = VmSpec.consoleLogIn(sbDir);
+                if (Files.isRegularFile(console)) { // a restore's console log starts with its boot
+                    Files.copy(console, VmSpec.consoleLogIn(dir));
+                }
+                List<String> mine = new ArrayList<>(bases);
+                mine.add(snap);
+                Map<String, String> facts = sandboxes.backendOf(r).snapshot(sandboxes.specOf(r), "sandbox '" + r.name()
+                        + "'", dir.resolve("state"), dir.resolve("disk.qcow2"), status == SandboxStatus.RUNNING,
+                        () -> filesReady.accept(new Boot.Restore(dir, cmdline, List.copyOf(mine))));
+                disked = true;
                 ObjectNode n = JSON.createObjectNode().put("name", snap).put("source", r.name()).put("source_id", r.id())
                         .put("created_at", Instant.now().toString()).put("memory", r.memoryMib()).put("cpus", r.cpus())
                         .put("disk_size", r.diskMib()).put("os", GuestOs.wireNameOrCustom(r.os())).put("image", r.image())
                         .put("backend", r.backend().wireName()).put("egress", r.egress().wireName())
-                        .put("kernel_cmdline", kernelCmdline(r, sbDir))
+                        .put("kernel_cmdline", cmdline)
                         .put("state_bytes", Files.size(dir.resolve("state")))
                         .put("took_ms", (System.nanoTime() - t0) / 1_000_000).put("hidden", hidden != null);
                 facts.forEach(n::put);
                 if (hidden != null) {
                     hidden.forEach(n::put);
                 }
-                Path console = VmSpec.consoleLogIn(sbDir);
-                if (Files.isRegularFile(console)) { // a restore's console log starts with its boot
-                    Files.copy(console, VmSpec.consoleLogIn(dir));
-                }
                 r.allowedCidrs().forEach(n.putArray("allowed_cidrs")::add);
                 bases.forEach(n.putArray("bases")::add);
                 Files.writeString(dir.resolve("snapshot.json.part"), n.toPrettyString());
                 Files.move(dir.resolve("snapshot.json.part"), dir.resolve("snapshot.json"),
                         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                List<String> mine = new ArrayList<>(bases);
-                mine.add(snap);
                 writeBases(sbDir, mine);
                 Snapshot s = Snapshot.of(n);
                 progress.step("Snapshot '" + snap + "' saved: " + s.savedBytes() / (1024 * 1024) + " MiB of memory and "

@@ -124,9 +124,16 @@ class SnapshotE2ETest {
                 .isLessThan(4L << 20);
         var r = cli.run("sandbox", "snapshot", "restore", "s2", "--name", "r3");
         assertThat(r.code()).as(r.toString()).isZero();
+        // 32 MiB of guest RAM no snapshot has seen (tmpfs): a fork's clone starts while the source's
+        // memory is still being written, and must see every page of it as it was at the fork.
+        var blob = cli.run("sandbox", "exec", "r3", "--", "sh", "-c",
+                "head -c 32M /dev/urandom > /dev/shm/blob && sha256sum < /dev/shm/blob");
+        assertThat(blob.code()).as(blob.toString()).isZero();
         var f = cli.run("sandbox", "fork", "r3", "--name", "f3");
         assertThat(f.code()).as(f.toString()).isZero();
         for (String sb : new String[] {"r3", "f3"}) {
+            assertThat(cli.run("sandbox", "exec", sb, "--", "sh", "-c", "sha256sum < /dev/shm/blob").out())
+                    .as(sb + ": the blob in RAM").isEqualTo(blob.out());
             var served = cli.run("sandbox", "exec", sb, "--", "python3", "-c",
                     "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/index.html').read().decode(), end='')");
             assertThat(served.out()).as(sb + ": " + served).isEqualTo("kept\n");
@@ -158,6 +165,45 @@ class SnapshotE2ETest {
         var bad = cli.run("sandbox", "fork", "src", "--count", "0");
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("--count must be 1 to 16");
+    }
+
+    /**
+     * A fork's clone starts while the source's memory is still being written; when that save fails
+     * (here its source's QEMU is killed mid-stream) the clone is undone with it: the error is the
+     * save's sentence, and no clone, snapshot directory, TAP or VM is left.
+     */
+    @Test
+    @Order(4)
+    void aForkWhoseSaveFailsLeavesNoClone() throws Exception {
+        var r = cli.run("sandbox", "snapshot", "restore", "s1", "--name", "victim");
+        assertThat(r.code()).as(r.toString()).isZero();
+        String id = cli.run("sandbox", "info", "victim", "--json").json().path("data").path("id").asText();
+        long vm = Long.parseLong(Files.readString(cli.home().resolve("sandboxes").resolve(id).resolve("vm.pid")).strip());
+        String taps = Host.sh("ip -o link show");
+        long vms = Host.pgrep("qemu-system").lines().count();
+        var fork = java.util.concurrent.CompletableFuture.supplyAsync(() -> cli.run("sandbox", "fork", "victim", "--name",
+                "doomed"));
+        // The memory file appears when the stream begins; a restored source's stream takes ~0.5 s.
+        Path ram = null;
+        for (long end = System.nanoTime() + 60_000_000_000L; ram == null && System.nanoTime() < end && !fork.isDone(); ) {
+            try (var dirs = Files.list(snapshots)) {
+                ram = dirs.filter(d -> d.getFileName().toString().startsWith("fork-victim-"))
+                        .map(d -> d.resolve("ram")).filter(Files::exists).findFirst().orElse(null);
+            }
+            Thread.sleep(2);
+        }
+        assertThat(ram).as("the fork's memory file").isNotNull();
+        Host.sh("kill -9 " + vm);
+        var f = fork.get(2, java.util.concurrent.TimeUnit.MINUTES);
+        assertThat(f.code()).as(f.toString()).isNotZero();
+        assertThat(f.err()).as(f.toString()).contains("sandbox 'victim'").doesNotContain("Exception");
+        assertThat(cli.run("sandbox", "info", "doomed").code()).isNotZero();
+        try (var dirs = Files.list(snapshots)) {
+            assertThat(dirs.map(d -> d.getFileName().toString())).noneMatch(n -> n.startsWith("fork-victim-"));
+        }
+        assertThat(Host.sh("ip -o link show").lines().count()).as("TAPs").isEqualTo(taps.lines().count());
+        assertThat(Host.pgrep("qemu-system").lines().count()).as("VMs: the victim's went, and no clone's").isEqualTo(vms - 1);
+        assertThat(cli.run("sandbox", "delete", "--force", "victim").code()).isZero();
     }
 
     @Test

@@ -183,8 +183,9 @@ public final class QemuBackend implements Backend {
     }
 
     @Override
-    public Map<String, String> snapshot(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume) {
-        return QemuSnapshots.save(spec, subject, state, frozenDisk, resume);
+    public Map<String, String> snapshot(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume,
+                                        Runnable filesReady) {
+        return QemuSnapshots.save(spec, subject, state, frozenDisk, resume, filesReady);
     }
 
     @Override

@@ -37,7 +37,8 @@ final class QemuSnapshots {
     private QemuSnapshots() {
     }
 
-    static Map<String, String> save(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume) {
+    static Map<String, String> save(VmSpec spec, String subject, Path state, Path frozenDisk, boolean resume,
+                                   Runnable filesReady) {
         Path qmp = spec.qmpSocket();
         String version = version(qmp, subject);
         qmp(qmp, subject, "{\"execute\":\"stop\"}");
@@ -65,7 +66,7 @@ final class QemuSnapshots {
             Optional<Path> ramFile = GuestRam.openFile(pid, spec);
             Path part = state.resolveSibling(state.getFileName() + ".part");
             Path ram = state.resolveSibling(GuestRam.FILE);
-            Path ramPart = state.resolveSibling(GuestRam.FILE + ".part");
+            Path ramPart = state.resolveSibling(GuestRam.FILE + ".part"); // the copy of a shared RAM file
             long ramBytes; // what the memory file holds (a split counts its pages: no stat process)
             if (ramFile.isPresent()) {
                 // RAM in a shared file: the stream holds the devices only, and the file is copied (GuestRam).
@@ -75,19 +76,30 @@ final class QemuSnapshots {
                 awaitSaved(qmp, subject);
                 Cmd.of("cp", "--sparse=always", ramFile.get().toString(), ramPart.toString()).check();
                 ramBytes = GuestRam.allocated(ramPart);
+                Files.move(ramPart, ram, StandardCopyOption.ATOMIC_MOVE);
+                filesReady.run();
             } else {
                 // Private RAM (a restore): the stream carries it, and is split on the way into a file.
+                // That file is made first, at its size, and filled in place as the stream arrives, so a
+                // restore may map it meanwhile (it reads no page before the state is loaded, and a
+                // private mapping sees the file's pages until it writes them). Until the state file
+                // is there the snapshot is not whole, as before.
                 setIgnoreShared(qmp, subject, false);
-                ramBytes = StreamSplit.receive(spec, qmp, subject, part, ramPart).dataPages() * RamSplitter.PAGE;
+                try (var f = java.nio.channels.FileChannel.open(ram, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    f.write(java.nio.ByteBuffer.allocate(1), spec.memoryMib() * 1024L * 1024L - 1);
+                }
+                filesReady.run();
+                ramBytes = StreamSplit.receive(spec, qmp, subject, part, ram).dataPages() * RamSplitter.PAGE;
             }
             Trace.mark("save: memory and devices written");
-            Files.move(ramPart, ram, StandardCopyOption.ATOMIC_MOVE);
             Map<String, String> facts = new HashMap<>(Map.of("qemu_version", version, "machine", MACHINE,
                     "vm_layout", GuestRam.LAYOUT, "ram_bytes", String.valueOf(ramBytes)));
             Files.move(part, state, StandardCopyOption.ATOMIC_MOVE);
             if (resume) {
                 qmp(qmp, subject, "{\"execute\":\"cont\"}");
             }
+            Trace.mark("save: source continues");
             return facts;
         } catch (IOException | RuntimeException e) {
             if (resume) {
@@ -124,6 +136,7 @@ final class QemuSnapshots {
             throw new SmolvmException(ErrorCode.TIMEOUT, "QEMU did not finish loading the snapshot's state (status '"
                     + status + "').");
         }
+        Trace.mark("load: state read (" + status + ")");
         if (status.equals("paused")) {
             qmp(qmp, "the restored VM", "{\"execute\":\"cont\"}");
         }
@@ -146,6 +159,7 @@ final class QemuSnapshots {
             throw notLoaded();
         }
         setIgnoreShared(spec.qmpSocket(), "the restored VM", ignoreShared);
+        Trace.mark("load: asking QEMU to read the state");
         try {
             qmp(spec.qmpSocket(), "the restored VM", "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":"
                     + JSON.writeValueAsString(QemuArgv.incomingUri(spec)) + "}}");

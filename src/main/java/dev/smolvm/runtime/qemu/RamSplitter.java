@@ -73,6 +73,7 @@ final class RamSplitter {
     /**
      * Reads the stream {@code in} to its end: writes it to {@code out} without the pages of RAM
      * block {@code block}, and those pages into {@code ram}, sized to the block (zero pages stay holes).
+     * A {@code ram} already at the block's size is written in place, so it must be all holes.
      */
     static Result split(ReadableByteChannel in, OutputStream out, FileChannel ram, String block) throws IOException {
         RamSplitter s = new RamSplitter(in, out, ram, block);
@@ -176,8 +177,10 @@ final class RamSplitter {
             }
             if (id.equals(block)) {
                 blockBytes = length;
-                ram.truncate(0);
-                ram.write(ByteBuffer.allocate(1), length - 1); // its size; holes until a page is written
+                if (ram.size() != length) { // else made at its size already, all holes (and perhaps mapped)
+                    ram.truncate(0);
+                    ram.write(ByteBuffer.allocate(1), length - 1); // its size; holes until a page is written
+                }
             }
             listed += length;
         }

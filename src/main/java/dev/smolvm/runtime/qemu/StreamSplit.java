@@ -29,7 +29,8 @@ final class StreamSplit {
     private StreamSplit() {
     }
 
-    static RamSplitter.Result receive(VmSpec spec, Path qmp, String subject, Path statePart, Path ramPart) {
+    /** {@code ram}: the memory file, written in place (pages at their offsets, zero pages left as holes). */
+    static RamSplitter.Result receive(VmSpec spec, Path qmp, String subject, Path statePart, Path ram) {
         Path socket = spec.dir().resolve("save.sock");
         var pool = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "smolvm-save-" + spec.id());
@@ -42,10 +43,10 @@ final class StreamSplit {
             Future<RamSplitter.Result> split = pool.submit(() -> {
                 try (var from = server.accept();
                      OutputStream state = Files.newOutputStream(statePart);
-                     FileChannel ram = FileChannel.open(ramPart, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                             StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                     FileChannel ramFile = FileChannel.open(ram, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                             StandardOpenOption.WRITE)) {
                     from.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
-                    return RamSplitter.split(from, state, ram, GuestRam.ID);
+                    return RamSplitter.split(from, state, ramFile, GuestRam.ID);
                 }
             });
             QemuSnapshots.qmp(qmp, subject, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":"

@@ -173,6 +173,34 @@ class RamSplitterTest {
         assertArrayEquals(expected, out.toByteArray());
     }
 
+    /**
+     * A fork's clone maps the memory file privately before the save has written it (QEMU reads no
+     * page of it until the state loads): a file made at the block's size is filled in place, not
+     * truncated, and a private mapping that has not written a page sees what arrives later.
+     */
+    @Test
+    void aPrivateMappingMadeBeforeTheSaveSeesWhatItWrites() throws IOException {
+        Path ram = dir.resolve("ram");
+        try (FileChannel f = FileChannel.open(ram, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            f.write(java.nio.ByteBuffer.allocate(1), 16L * PAGE - 1);
+        }
+        Object inode = Files.readAttributes(ram, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        try (FileChannel clone = FileChannel.open(ram, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            var mapped = clone.map(FileChannel.MapMode.PRIVATE, 0, 16L * PAGE);
+            assertEquals(0, mapped.get(4 * PAGE), "a hole reads as zero before the save");
+            byte[] in = new Stream(false).part(RamSplitter.SECTION_PART)
+                    .page(4L * PAGE, MAIN, (byte) 4).page(9L * PAGE, null, (byte) 9).eos()
+                    .part(RamSplitter.SECTION_END).eos()
+                    .devices(new byte[] {0}).bytes();
+            assertEquals(2, split(in, new ByteArrayOutputStream(), ram).dataPages());
+            assertEquals(4, mapped.get(4 * PAGE), "a page read before it was written");
+            assertEquals(9, mapped.get(9 * PAGE + 5), "a page not read before");
+            assertEquals(0, mapped.get(5 * PAGE));
+        }
+        assertEquals(inode, Files.readAttributes(ram, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+        assertEquals(16L * PAGE, Files.size(ram));
+    }
+
     @Test
     void aZeroPageAfterDataZeroesIt() throws IOException {
         byte[] in = new Stream(false).part(RamSplitter.SECTION_PART)
