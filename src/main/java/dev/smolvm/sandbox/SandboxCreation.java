@@ -39,11 +39,7 @@ final class SandboxCreation {
         BackendKind kind = req.backend() == null ? BackendKind.QEMU : req.backend();
         GuestOs os = req.os() == null ? GuestOs.DEBIAN : req.os();
         Backend backend = parts.adapters().backend(kind);
-        if (req.name() != null && parts.store().find(req.name()).isPresent()) {
-            throw SmolvmException.conflict("a sandbox named '" + req.name() + "' already exists")
-                    .hint("pick another name or delete it with 'smolvm sandbox delete " + req.name() + "'",
-                            "pick another name or DELETE /sandboxes/" + req.name() + " first");
-        }
+        sandboxes.requireNameFree(req.name());
         NetworkMode networkMode = parts.readiness().forBackend(backend, progress);
         HostReadiness.refuseUnenforceable(networkMode, policy);
         Trace.mark("create: host ready");

@@ -97,6 +97,15 @@ public final class Sandboxes {
         return view(reconcile(find(ref)));
     }
 
+    /** Throws {@code conflict} when a sandbox is named {@code name} already (null: a name is generated, none taken). */
+    void requireNameFree(String name) {
+        if (name != null && store.find(name).isPresent()) {
+            throw SmolvmException.conflict("a sandbox named '" + name + "' already exists")
+                    .hint("pick another name or delete it with 'smolvm sandbox delete " + name + "'",
+                            "pick another name or DELETE /sandboxes/" + name + " first");
+        }
+    }
+
     private SandboxRecord find(String ref) {
         if (ref == null || ref.isBlank()) {
             throw SmolvmException.invalid("no sandbox name or id given.");

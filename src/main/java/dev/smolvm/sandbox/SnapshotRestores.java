@@ -44,11 +44,16 @@ final class SnapshotRestores {
         if (newName != null) {
             SandboxNames.validate(count == 1 ? newName : newName + "-" + count);
         }
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            names.add(newName == null ? null : count == 1 ? newName : newName + "-" + i);
+        }
+        names.forEach(sandboxes::requireNameFree); // before a snapshot is taken for nothing
         String snap = "fork-" + r.name() + "-" + Long.toString(System.nanoTime(), 36);
         List<Sandbox> clones = new ArrayList<>();
-        clones.add(firstClone(r, snap, count == 1 ? newName : newName == null ? null : newName + "-1", progress));
-        for (int i = 2; i <= count; i++) {
-            clones.add(restore(snap, newName == null ? null : newName + "-" + i, progress));
+        clones.add(firstClone(r, snap, names.get(0), progress));
+        for (String name : names.subList(1, count)) {
+            clones.add(restore(snap, name, progress));
         }
         return clones;
     }

@@ -165,6 +165,11 @@ class SnapshotE2ETest {
         var bad = cli.run("sandbox", "fork", "src", "--count", "0");
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("--count must be 1 to 16");
+        String[] before = snapshots.toFile().list();
+        var taken = cli.run("sandbox", "fork", "src", "--name", "src");
+        assertThat(taken.code()).as(taken.toString()).isNotZero();
+        assertThat(taken.err()).contains("a sandbox named 'src' already exists");
+        assertThat(snapshots.toFile().list()).as("no snapshot taken for nothing").containsExactlyInAnyOrder(before);
     }
 
     /**
