@@ -66,19 +66,10 @@ final class DensityBench {
                 merge(ksm, pids, quick ? Duration.ofSeconds(20) : Duration.ofSeconds(120), report);
                 double on = (before - memAvailableMib(pids)) / n;
                 double pssOn = pssMib(pids) / n;
-                // KSM off again, at the same age as the KSM-on reading: a restored guest's QEMU keeps
-                // translating code for a while (12 -> 17 MiB of it in the first minute, measured:
-                // the host's load, ksmd's too, sends the guest down new timer paths), so the first
-                // off reading is of younger sandboxes. The ratio is against this one; both are shown.
-                unmerge(ksm, previous);
-                double offAgain = (before - memAvailableMib(pids)) / n;
-                double pssOffAgain = pssMib(pids) / n;
-                report.add(row("marginal host memory per idle sandbox, KSM off again", path + ", after KSM on",
-                        "MiB", offAgain, null, null, null));
-                report.add(row("marginal host memory per idle sandbox, KSM on", path, "MiB", on, "KSM off again",
-                        on / offAgain, "<= 0.6"));
-                report.add(row("PSS per idle sandbox, KSM on", "QEMU smaps_rollup", "MiB", pssOn, "KSM off again",
-                        pssOn / pssOffAgain, null));
+                report.add(row("marginal host memory per idle sandbox, KSM on", path, "MiB", on, "KSM off", on / off,
+                        "<= 0.6"));
+                report.add(row("PSS per idle sandbox, KSM on", "QEMU smaps_rollup", "MiB", pssOn, "KSM off",
+                        pssOn / pssOff, null));
             }
             long othersAfter = otherQemus(pids).size();
             if (others + othersAfter > 0) {
@@ -134,12 +125,6 @@ final class DensityBench {
         }
     }
 
-    /** KSM off with every page unmerged (run=2), waited for until nothing is shared any more. */
-    private static void unmerge(Ksm ksm, Ksm.Settings previous) {
-        ksm.apply(new Ksm.Settings(2, previous.pagesToScan(), previous.sleepMillisecs()));
-        Poll.until(Duration.ofSeconds(60), Duration.ofMillis(200), () -> ksm.status().pagesSharing() == 0);
-    }
-
     /** Idle: the QEMUs' total RSS changed by under 1% in the last 2 s (the guests finished waking up). */
     private static void waitIdle(List<Long> pids, Duration deadline) {
         long[] last = {-1};
@@ -166,19 +151,23 @@ final class DensityBench {
     }
 
     /**
-     * MemAvailable as if the other QEMUs on this host (other homes, other users' tests) were not there:
-     * their PSS is added back, so one starting or ending between two readings cancels out. The median
-     * of five readings a quarter second apart.
+     * MemAvailable as if the other QEMUs on this host (other homes, other users' tests) and this
+     * benchmark's own JVM were not there: their PSS is added back, so one starting or ending between
+     * two readings cancels out, and so does this JVM's heap growing (the CLI calls run in it; it
+     * grew 107 -> 146 MiB between the first two readings of one run: 5 MiB per sandbox of noise).
+     * The median of five readings a quarter second apart.
      */
     private static double memAvailableMib(List<Long> ours) throws Exception {
         List<Double> samples = new ArrayList<>();
+        List<Long> self = List.of(ProcessHandle.current().pid());
         for (int i = 0; i < 5; i++) {
             double raw = HostMemory.memAvailableKb() / 1024.0;
-            samples.add(raw + pssMib(otherQemus(ours)));
+            samples.add(raw + pssMib(otherQemus(ours)) + pssMib(self));
             Thread.sleep(250);
         }
         double m = Stats.of(samples).median();
-        System.err.printf(java.util.Locale.ROOT, "bench: density: MemAvailable + other QEMUs' PSS = %.1f MiB%n", m);
+        System.err.printf(java.util.Locale.ROOT, "bench: density: MemAvailable + other QEMUs' and this JVM's PSS = %.1f MiB"
+                + " (this JVM: %.1f MiB)%n", m, pssMib(self));
         return m;
     }
 
