@@ -81,9 +81,10 @@ final class QemuSnapshots {
             } else {
                 // Private RAM (a restore): the stream carries it, and is split on the way into a file.
                 // That file is made first, at its size, and filled in place as the stream arrives, so a
-                // restore may map it meanwhile (it reads no page before the state is loaded, and a
-                // private mapping sees the file's pages until it writes them). Until the state file
-                // is there the snapshot is not whole, as before.
+                // restore may map it meanwhile: a private mapping sees the file's pages, later writes
+                // included, until it writes them itself, and the restoring QEMU has no guest code to
+                // run before the state loads (SnapshotE2ETest reads 32 MiB written before a fork back
+                // in the clone). Until the state file is there the snapshot is not whole, as before.
                 setIgnoreShared(qmp, subject, false);
                 try (var f = java.nio.channels.FileChannel.open(ram, java.nio.file.StandardOpenOption.CREATE_NEW,
                         java.nio.file.StandardOpenOption.WRITE)) {
