@@ -23,7 +23,7 @@
 
 #define DEFAULT_PORT "dev.smolvm.agent"
 
-static const char *CAPS[] = { "ping", "exec", "exec.pty", "exec.user", "identity", "identity.net", "signal", "file.write", "file.read" };
+static const char *CAPS[] = { "ping", "exec", "exec.pty", "exec.user", "identity", "identity.net", "signal", "file.write", "file.read", "sync" };
 
 /* ---- logging and errors ---- */
 
@@ -333,6 +333,16 @@ static void dispatch(struct agent *a, const struct frame *f)
         break;
     case T_PING:
         send_frame(a, T_PONG, f->stream, f->payload, f->len);
+        break;
+    case T_SYNC:
+        /* Blocks the agent while the guest's dirty pages go to disk: the host asks just before it
+         * freezes the guest for a snapshot, so each restore does not write them back again. */
+#ifdef SMOLVM_AGENT_CONFINE
+        send_error_code(a, f->stream, "EACCES", "outside the test confinement"); /* never the test host's disks */
+#else
+        sync();
+        send_frame(a, T_SYNC_DONE, f->stream, NULL, 0);
+#endif
         break;
     case T_EXEC:
         if (stream_id_ok(a, f->stream))

@@ -69,21 +69,23 @@ static int netid_parse(const uint8_t *p, size_t n, struct netid_req *r, const ch
 }
 
 #ifndef SMOLVM_AGENT_CONFINE
-/* The first interface that is not loopback (the guest has one NIC), as the image's init picks it. */
-static int first_nic(char name[IF_NAMESIZE])
+/* The first interface that is not loopback (the guest has one NIC), by index: SIOCGIFNAME for
+ * each, not if_nameindex(), whose netlink dumps of every link and address were ~8% of the kernel
+ * code a restore's identity made its new QEMU translate. */
+static int first_nic(int fd, char name[IF_NAMESIZE])
 {
-    struct if_nameindex *ifs = if_nameindex();
-    int found = 0;
-    for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
-        if (strcmp(i->if_name, "lo") != 0) {
-            snprintf(name, IF_NAMESIZE, "%s", i->if_name);
-            found = 1;
-            break;
+    for (int i = 1; i <= 64; i++) {
+        struct ifreq r;
+        memset(&r, 0, sizeof r);
+        r.ifr_ifindex = i;
+        if (ioctl(fd, SIOCGIFNAME, &r) < 0)
+            continue; /* no interface has this index */
+        if (ioctl(fd, SIOCGIFFLAGS, &r) == 0 && !(r.ifr_flags & IFF_LOOPBACK)) {
+            snprintf(name, IF_NAMESIZE, "%s", r.ifr_name);
+            return 0;
         }
     }
-    if (ifs)
-        if_freenameindex(ifs);
-    return found ? 0 : -1;
+    return -1;
 }
 
 static void set_in(struct sockaddr *sa, in_addr_t a)
@@ -108,33 +110,47 @@ static int apply_net(const struct netid_req *r, const char **what)
         errno = EINVAL;
         return -1;
     }
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    *what = "the guest has no network interface";
-    if (first_nic(ifr.ifr_name) < 0) {
-        errno = ENODEV;
-        return -1;
-    }
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     *what = "cannot open a socket to configure the network";
     if (fd < 0)
         return -1;
     int rc = -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    *what = "the guest has no network interface";
+    if (first_nic(fd, ifr.ifr_name) < 0) {
+        errno = ENODEV;
+        goto out;
+    }
     *what = "cannot read the interface's flags";
     if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
         goto out;
     short up = ifr.ifr_flags;
-    ifr.ifr_flags = (short)(up & ~IFF_UP); /* down: drops the old address's routes and lets the MAC change */
-    *what = "cannot take the interface down";
-    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-        goto out;
-    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    struct ifreq hw = ifr;
+    hw.ifr_hwaddr.sa_family = ARPHRD_ETHER;
     for (int i = 0; i < 6; i++)
-        ifr.ifr_hwaddr.sa_data[i] = (char)m[i];
+        hw.ifr_hwaddr.sa_data[i] = (char)m[i];
+    /* virtio-net changes its MAC while up (IFF_LIVE_ADDR_CHANGE; the change flushes the ARP
+     * table), which spares a restore the down/up paths of the qdisc, link watch and every
+     * protocol's notifier, each translated afresh by a restored QEMU. A NIC that cannot (EBUSY)
+     * is taken down for it and brought up again below. */
+    int was_down = 0;
     *what = "cannot set the MAC address";
-    if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
-        goto out;
-    set_in(&ifr.ifr_addr, addr.s_addr); /* replaces the copied address */
+    if (ioctl(fd, SIOCSIFHWADDR, &hw) < 0) {
+        if (errno != EBUSY)
+            goto out;
+        ifr.ifr_flags = (short)(up & ~IFF_UP);
+        *what = "cannot take the interface down";
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+            goto out;
+        was_down = 1;
+        *what = "cannot set the MAC address";
+        if (ioctl(fd, SIOCSIFHWADDR, &hw) < 0)
+            goto out;
+    }
+    /* Replaces the copied address; removing an interface's last address drops its routes (the
+     * old gateway's default route among them), so the default route is added again below. */
+    set_in(&ifr.ifr_addr, addr.s_addr);
     *what = "cannot set the IPv4 address";
     if (ioctl(fd, SIOCSIFADDR, &ifr) < 0)
         goto out;
@@ -142,10 +158,12 @@ static int apply_net(const struct netid_req *r, const char **what)
     *what = "cannot set the netmask";
     if (ioctl(fd, SIOCSIFNETMASK, &ifr) < 0)
         goto out;
-    ifr.ifr_flags = (short)(up | IFF_UP);
-    *what = "cannot bring the interface up";
-    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-        goto out;
+    if (was_down || !(up & IFF_UP)) {
+        ifr.ifr_flags = (short)(up | IFF_UP);
+        *what = "cannot bring the interface up";
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+            goto out;
+    }
     struct rtentry rt;
     memset(&rt, 0, sizeof rt);
     set_in(&rt.rt_dst, INADDR_ANY);

@@ -44,6 +44,8 @@ enum frame_type {
     T_IDENTITY_DONE = 0x31, /* agent->host: clock set, entropy added, the kernel's generator reseeded */
     T_NETID = 0x32,        /* host->agent: HOSTNAME, and MAC, ADDR, GATEWAY (a restored guest's own) */
     T_NETID_DONE = 0x33,   /* agent->host: hostname and network set */
+    T_SYNC = 0x34,         /* host->agent: write the page cache and journals to disk (before a snapshot) */
+    T_SYNC_DONE = 0x35,    /* agent->host: sync(2) returned */
 };
 
 /* Field keys inside T_HELLO, T_EXEC, ... payloads (key(1) length(4) value). */

@@ -58,6 +58,28 @@ final class AgentAccess {
     }
 
     /**
+     * Asks a running sandbox's guest to write its dirty pages to disk, before a snapshot: otherwise
+     * every restore writes back what its source had not (a restored QEMU translating the guest's
+     * writeback and journal paths afresh: ~2.7 MB more of its memory per restore, measured). Best
+     * effort, since the snapshot is whole either way: an agent without {@code sync}, or one that does
+     * not answer, is left as it is (and the save then says what is wrong with the guest, if anything).
+     */
+    void sync(SandboxRecord r) {
+        if (r.status() != SandboxStatus.RUNNING || !reaches(r)) {
+            return;
+        }
+        try (AgentClient c = client(r)) {
+            if (c.hello().can("sync")) {
+                long t0 = System.nanoTime();
+                c.sync();
+                dev.smolvm.host.Trace.mark("snapshot: guest synced (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+            }
+        } catch (SmolvmException e) { // AgentException among them
+            dev.smolvm.host.Trace.mark("snapshot: guest not synced: " + e.getMessage());
+        }
+    }
+
+    /**
      * Why a running sandbox's agent counts as not answering (silent past {@link AgentMux#SILENCE_LIMIT}
      * though its mux pings it), with the end of the console; empty when it answers or cannot be told.
      */

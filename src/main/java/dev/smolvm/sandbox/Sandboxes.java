@@ -197,6 +197,11 @@ public final class Sandboxes {
         return t.as(user == null ? "root" : user, key == null ? home.defaultSshKey() : key);
     }
 
+    /** Before a snapshot: a running guest writes its dirty pages to disk (best effort, {@link AgentAccess#sync}). */
+    void syncGuest(SandboxRecord r) {
+        agents.sync(r);
+    }
+
     /** A client of the guest agent of a running sandbox (close it when done); a sentence when it has none. */
     public dev.smolvm.guest.agent.AgentClient agentClient(String ref) {
         return agents.client(requireRunning(ref));

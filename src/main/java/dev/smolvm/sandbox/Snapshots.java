@@ -156,6 +156,7 @@ public final class Snapshots {
             }
             progress.step("Saving sandbox '" + r.name() + "' as snapshot '" + snap + "'");
             long t0 = System.nanoTime();
+            sandboxes.syncGuest(r); // its dirty pages go to disk once here, not again in each restore
             boolean disked = false;
             try {
                 FileModes.privateDir(root());

@@ -14,7 +14,8 @@ import java.util.Optional;
 
 /**
  * Density: the marginal host memory of one idle sandbox restored from a shared snapshot, with KSM off
- * and on. {@code MemAvailable} before and after restoring N sandboxes, divided by N (RSS would count
+ * and on. {@code MemAvailable} (plus the free pages in per-CPU lists, which it leaves out) before
+ * and after restoring N sandboxes, divided by N (RSS would count
  * each shared page again in every process); beside it the N QEMUs' PSS, which the other users of a
  * shared machine cannot disturb. KSM's previous settings are put back at the end, always.
  */
@@ -59,7 +60,7 @@ final class DensityBench {
             waitIdle(pids, quick ? Duration.ofSeconds(10) : Duration.ofSeconds(30));
             double off = (before - memAvailableMib(pids)) / n;
             double pssOff = pssMib(pids) / n;
-            String path = "MemAvailable, " + n + " restored";
+            String path = "MemAvailable + per-CPU free, " + n + " restored";
             report.add(row("marginal host memory per idle sandbox, KSM off", path, "MiB", off, null, null, null));
             report.add(row("PSS per idle sandbox, KSM off", "QEMU smaps_rollup", "MiB", pssOff, null, null, null));
             if (canChange) {
@@ -151,23 +152,29 @@ final class DensityBench {
     }
 
     /**
-     * MemAvailable as if the other QEMUs on this host (other homes, other users' tests) and this
-     * benchmark's own JVM were not there: their PSS is added back, so one starting or ending between
-     * two readings cancels out, and so does this JVM's heap growing (the CLI calls run in it; it
-     * grew 107 -> 146 MiB between the first two readings of one run: 5 MiB per sandbox of noise).
-     * The median of five readings a quarter second apart.
+     * MemAvailable plus the free pages in per-CPU lists, as if the other QEMUs on this host (other
+     * homes, other users' tests) and this benchmark's own JVM were not there. MemAvailable leaves
+     * the per-CPU free pages out, and right after the source sandbox's QEMU exits they held 52-114
+     * MiB here against ~22 MiB once the restores had run: read alone, the "before" reading swung by
+     * up to 60 MiB (7 MiB per sandbox) and with it the KSM ratio (0.37-0.70 over three sessions);
+     * with them added, three "before" readings agreed within 2 MiB. The other QEMUs' and this JVM's
+     * PSS are added back, so one starting or ending between two readings cancels out, and so does
+     * this JVM's heap growing (the CLI calls run in it: 107 -> 146 MiB between two readings of one
+     * run). The median of five readings a quarter second apart.
      */
     private static double memAvailableMib(List<Long> ours) throws Exception {
         List<Double> samples = new ArrayList<>();
         List<Long> self = List.of(ProcessHandle.current().pid());
+        double perCpu = 0;
         for (int i = 0; i < 5; i++) {
-            double raw = HostMemory.memAvailableKb() / 1024.0;
+            perCpu = HostMemory.perCpuFreeKb() / 1024.0;
+            double raw = HostMemory.memAvailableKb() / 1024.0 + perCpu;
             samples.add(raw + pssMib(otherQemus(ours)) + pssMib(self));
             Thread.sleep(250);
         }
         double m = Stats.of(samples).median();
-        System.err.printf(java.util.Locale.ROOT, "bench: density: MemAvailable + other QEMUs' and this JVM's PSS = %.1f MiB"
-                + " (this JVM: %.1f MiB)%n", m, pssMib(self));
+        System.err.printf(java.util.Locale.ROOT, "bench: density: MemAvailable + per-CPU free pages + other QEMUs' and"
+                + " this JVM's PSS = %.1f MiB (per-CPU free: %.1f MiB, this JVM: %.1f MiB)%n", m, perCpu, pssMib(self));
         return m;
     }
 

@@ -37,6 +37,8 @@ public final class Wire {
     public static final int IDENTITY_DONE = 0x31;
     public static final int NETID = 0x32;
     public static final int NETID_DONE = 0x33;
+    public static final int SYNC = 0x34;
+    public static final int SYNC_DONE = 0x35;
 
     // field keys
     public static final int F_VERSION = 1;
