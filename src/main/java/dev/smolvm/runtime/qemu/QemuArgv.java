@@ -57,6 +57,11 @@ public final class QemuArgv {
             // one whose memory is in the state stream is read from it. QEMU runs the exec: URI with
             // /bin/sh -c; the path is quoted for it.
             a.addAll(List.of("-incoming", GuestRam.fromFile(spec) ? "defer" : incomingUri(spec)));
+            // No announcements after the load: they tell a switched network where a migrated MAC
+            // went (QEMU's RARPs, and the guest asked to send gratuitous ARPs), but a restore has a
+            // TAP of its own and is about to take a new MAC; the guest's announce also made each
+            // restore's QEMU translate the guest's netlink and transmit paths afresh.
+            a.addAll(List.of("-global", "migration.announce-rounds=0"));
         }
         // No free-page reporting: QEMU 7.2 gives a reported page back by punching a hole in the RAM's
         // file, which for a restore is the snapshot's memory file that every restore of it maps

@@ -161,6 +161,8 @@ class QemuArgvTest {
         assertThat(valuesOf(file, "-object")).containsExactly("memory-backend-file,id=smolvm.ram,size=512M,mem-path="
                 + snap.resolve("ram") + ",share=off");
         assertThat(valuesOf(file, "-incoming")).as("loaded over QMP with x-ignore-shared").containsExactly("defer");
+        assertThat(valuesOf(file, "-global")).as("a restore announces no MAC").contains("migration.announce-rounds=0");
+        assertThat(valuesOf(boot, "-global")).doesNotContain("migration.announce-rounds=0");
     }
 
     private static VmSpec withRestore(Path snap) {
