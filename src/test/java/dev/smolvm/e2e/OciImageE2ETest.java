@@ -169,6 +169,8 @@ class OciImageE2ETest {
             var raw = cli.run("sandbox", "exec", "oci", "--shell", "raw", "--env", "GREETING=mine", "--",
                     "/bin/busybox", "sh", "-c", "echo $GREETING");
             assertThat(raw.out()).as("--env wins over the image's Env: " + raw).isEqualTo("mine\n");
+            var name = cli.run("sandbox", "exec", "oci", "--", "busybox", "cat", "/etc/hostname");
+            assertThat(name.out()).as("/etc/hostname is the live name: " + name).isEqualTo("oci\n");
             var ssh = cli.run("sandbox", "ssh", "oci", "--", "true");
             assertThat(ssh.code()).isEqualTo(1);
             assertThat(ssh.err()).contains("runs an image without sshd");

@@ -48,6 +48,9 @@ class SnapshotE2ETest {
                 + "\\\"uuid\\\":\\\"$(cat /proc/sys/kernel/random/uuid)\\\","
                 + "\\\"random\\\":\\\"$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n')\\\","
                 + "\\\"mac\\\":\\\"$(cat /sys/class/net/eth0/address)\\\",\\\"clock\\\":$(date +%s),"
+                + "\\\"etc_hostname\\\":\\\"$(cat /etc/hostname)\\\","
+                + "\\\"nic_ipv6\\\":\\\"$(ip -6 -o addr show eth0)$(cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6)\\\","
+                + "\\\"lo_ipv6\\\":\\\"$(ip -6 -o addr show lo | awk '{print $4}')\\\","
                 + "\\\"addr\\\":\\\"$(ip -4 -o addr show eth0 | awk '{print $4}')\\\"}\"");
         assertThat(r.code()).as(r.toString()).isZero();
         try {
@@ -57,11 +60,21 @@ class SnapshotE2ETest {
         }
     }
 
+    /**
+     * Also: the guest wrote its dirty pages to disk before it was frozen (the agent's SYNC), so a
+     * file written just before is in the snapshot's disk, not only in its memory, and restores do
+     * not write it back again (ext4 keeps a new file's data in memory for up to 30 s otherwise).
+     */
     @Test
     @Order(1)
-    void aSnapshotOfARunningSandboxLeavesItRunning() {
+    void aSnapshotOfARunningSandboxLeavesItRunning() throws Exception {
+        String marker = "smolvm-sync-marker-" + java.util.UUID.randomUUID();
+        var w = cli.run("sandbox", "exec", "src", "--", "sh", "-c", "printf %s " + marker + " > /root/synced");
+        assertThat(w.code()).as(w.toString()).isZero();
         var s = cli.run("sandbox", "snapshot", "create", "src", "--name", "s1", "--json");
         assertThat(s.code()).as(s.toString()).isZero();
+        assertThat(new String(java.nio.file.Files.readAllBytes(snapshots.resolve("s1").resolve("disk.qcow2")),
+                java.nio.charset.StandardCharsets.ISO_8859_1)).as("the file's data is in the frozen disk").contains(marker);
         JsonNode data = s.json().path("data");
         assertThat(data.path("name").asText()).isEqualTo("s1");
         assertThat(data.path("source").asText()).isEqualTo("src");
@@ -98,6 +111,11 @@ class SnapshotE2ETest {
         JsonNode src = guest("src");
         assertThat(a.path("hostname").asText()).isEqualTo("r1");
         assertThat(b.path("hostname").asText()).isEqualTo("r2");
+        assertThat(b.path("etc_hostname").asText()).as("/etc/hostname is the live name").isEqualTo("r2");
+        for (JsonNode g : new JsonNode[] {a, b, src}) {
+            assertThat(g.path("nic_ipv6").asText()).as("no IPv6 on the NIC").isEqualTo("1");
+            assertThat(g.path("lo_ipv6").asText()).as("loopback keeps ::1").isEqualTo("::1/128");
+        }
         for (String field : new String[] {"uuid", "random", "mac", "addr"}) {
             assertThat(a.path(field).asText()).as(field).isNotEqualTo(b.path(field).asText())
                     .isNotEqualTo(src.path(field).asText());

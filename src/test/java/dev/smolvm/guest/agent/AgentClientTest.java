@@ -98,6 +98,18 @@ class AgentClientTest {
         assertThat(run("echo", "still serving").out()).isEqualTo("still serving\n");
     }
 
+    /**
+     * The request and its answer on the wire (this agent runs on the host, where sync(2) is
+     * harmless); the connection goes on after it. The e2e suite shows what it is for
+     * (SnapshotE2ETest: a file written just before a snapshot is in its frozen disk).
+     */
+    @Test
+    void syncIsOfferedAnsweredAndLeavesTheConnectionServing() {
+        assertThat(client.hello().capabilities()).contains("sync");
+        client.sync();
+        assertThat(run("echo", "still serving").out()).isEqualTo("still serving\n");
+    }
+
     @Test
     void execGivesStdoutStderrAndTheExitCode() {
         Run r = run("sh", "-c", "echo out; echo err >&2; exit 7");
