@@ -65,8 +65,8 @@ final class AgentAccess {
      * not answer, is left as it is (and the save then says what is wrong with the guest, if anything).
      */
     void sync(SandboxRecord r) {
-        if (r.status() != SandboxStatus.RUNNING || !reaches(r)) {
-            return;
+        if (r.status() != SandboxStatus.RUNNING || !reaches(r) || unresponsive(r).isPresent()) {
+            return; // a silent agent would hold the snapshot for the request's whole time limit
         }
         try (AgentClient c = client(r)) {
             if (c.hello().can("sync")) {
