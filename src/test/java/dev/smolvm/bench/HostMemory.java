@@ -30,10 +30,15 @@ final class HostMemory {
                 pages += Long.parseLong(t.substring("count:".length()).trim());
             }
         }
-        return pages * pageSizeKb();
+        if (pageKb == 0) {
+            pageKb = pageSizeKb();
+        }
+        return pages * pageKb;
     }
 
-    /** The base page size, as the kernel reports it for this process's first mapping. */
+    private static volatile long pageKb;
+
+    /** The base page size, as the kernel reports it for this process's first mapping (read once). */
     private static long pageSizeKb() throws IOException {
         try (var lines = Files.lines(Path.of("/proc/self/smaps"))) {
             return lines.filter(l -> l.startsWith("KernelPageSize:")).findFirst()
